@@ -1,0 +1,95 @@
+"""The core's exceptions: one rooted hierarchy, structured fields, words for people added at the edge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class BatonError(Exception):
+    """Root of every error Baton raises on purpose."""
+
+
+class DefinitionError(BatonError):
+    """The state machine table itself is inconsistent (raised at import)."""
+
+
+class PlaybookError(BatonError):
+    """The playbook is valid YAML and schema but makes no sense for a handoff."""
+
+
+class HandoffNotFound(BatonError):
+    """No handoff has that id or deal."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"no handoff for {key!r}")
+        self.key = key
+
+
+class TransitionNotAllowed(BatonError):
+    """The trigger does not leave the handoff's current state."""
+
+    def __init__(self, handoff_id: str, status: str, trigger: str) -> None:
+        super().__init__(f"handoff {handoff_id} is {status}: cannot {trigger}")
+        self.handoff_id = handoff_id
+        self.status = status
+        self.trigger = trigger
+
+
+class NotPermitted(BatonError):
+    """The actor is not the person the rules allow to do this."""
+
+    def __init__(self, actor_id: str, action: str, reason: str) -> None:
+        super().__init__(f"{actor_id} may not {action}: {reason}")
+        self.actor_id = actor_id
+        self.action = action
+        self.reason = reason
+
+
+class PacketIncomplete(BatonError):
+    """Required packet fields are empty and no override was approved."""
+
+    def __init__(self, missing: Sequence[str]) -> None:
+        super().__init__("missing required fields: " + ", ".join(missing))
+        self.missing = tuple(missing)
+
+
+class FieldInvalid(BatonError):
+    """A packet value does not satisfy its field's rules."""
+
+    def __init__(self, field_id: str, message: str) -> None:
+        super().__init__(f"{field_id}: {message}")
+        self.field_id = field_id
+        self.message = message
+
+
+class PacketInvalid(BatonError):
+    """Several packet values failed validation at once; maps field id to message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+class MissingInput(BatonError):
+    """A command lacks something a person must supply (a reason, a rating)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} is required")
+        self.what = what
+
+
+class NoCsmAvailable(BatonError):
+    """The segment's CSM pool is empty and the CRM named no CSM."""
+
+    def __init__(self, segment: str) -> None:
+        super().__init__(f"no CSM available for segment {segment!r}")
+        self.segment = segment
+
+
+class ConcurrencyConflict(BatonError):
+    """Someone else changed the handoff first; reload and try again."""
+
+    def __init__(self, handoff_id: str, expected_version: int) -> None:
+        super().__init__(f"handoff {handoff_id} changed since version {expected_version}")
+        self.handoff_id = handoff_id
+        self.expected_version = expected_version

@@ -1,0 +1,130 @@
+"""Handoff metrics over a period, by segment, AE or CSM, with the red flags RevOps watches."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from statistics import median
+
+from core.playbook import Thresholds
+
+
+@dataclass(frozen=True)
+class HandoffFacts:
+    """The few numbers metrics need from one handoff; storage can project them cheaply."""
+
+    handoff_id: str
+    segment: str
+    ae_email: str
+    csm_email: str
+    closed_at: datetime
+    opened_at: datetime
+    first_submitted_at: datetime | None
+    submitted_complete: bool | None
+    overridden: bool
+    accepted_at: datetime | None
+    first_touch_at: datetime | None
+    escalations: int
+    sla_breaches: int
+    rating: int | None
+    repeat_asks: int
+
+
+class GroupBy(StrEnum):
+    ALL = "all"
+    SEGMENT = "segment"
+    AE = "ae"
+    CSM = "csm"
+
+
+@dataclass(frozen=True)
+class Metrics:
+    group: str
+    handoffs: int
+    submitted: int
+    completion_rate: float | None
+    hours_to_submit: float | None
+    hours_to_accept: float | None
+    hours_to_first_touch: float | None
+    escalation_rate: float | None
+    override_rate: float | None
+    sla_breaches: int
+    avg_rating: float | None
+    repeat_ask_rate: float | None
+    red_flags: tuple[str, ...]
+
+
+_KEYS: dict[GroupBy, Callable[[HandoffFacts], str]] = {
+    GroupBy.ALL: lambda f: "all",
+    GroupBy.SEGMENT: lambda f: f.segment,
+    GroupBy.AE: lambda f: f.ae_email,
+    GroupBy.CSM: lambda f: f.csm_email,
+}
+
+
+def compute(facts: Iterable[HandoffFacts], *, by: GroupBy, thresholds: Thresholds) -> list[Metrics]:
+    """One Metrics row per group, groups sorted by name."""
+    groups: dict[str, list[HandoffFacts]] = defaultdict(list)
+    key = _KEYS[by]
+    for fact in facts:
+        groups[key(fact)].append(fact)
+    if by is GroupBy.ALL and not groups:
+        groups["all"] = []
+    return [summarize(name, rows, thresholds) for name, rows in sorted(groups.items())]
+
+
+def summarize(group: str, rows: Sequence[HandoffFacts], thresholds: Thresholds) -> Metrics:
+    submitted = [r for r in rows if r.first_submitted_at is not None]
+    checked_in = [r for r in rows if r.rating is not None]
+    ratings = [r.rating for r in checked_in if r.rating is not None]
+    metrics = Metrics(
+        group=group,
+        handoffs=len(rows),
+        submitted=len(submitted),
+        completion_rate=_share(submitted, lambda r: bool(r.submitted_complete)),
+        hours_to_submit=_median_hours(rows, lambda r: (r.opened_at, r.first_submitted_at)),
+        hours_to_accept=_median_hours(rows, lambda r: (r.first_submitted_at, r.accepted_at)),
+        hours_to_first_touch=_median_hours(rows, lambda r: (r.closed_at, r.first_touch_at)),
+        escalation_rate=_share(submitted, lambda r: r.escalations > 0),
+        override_rate=_share(submitted, lambda r: r.overridden),
+        sla_breaches=sum(r.sla_breaches for r in rows),
+        avg_rating=round(sum(ratings) / len(ratings), 2) if ratings else None,
+        repeat_ask_rate=_share(checked_in, lambda r: r.repeat_asks > 0),
+        red_flags=(),
+    )
+    return _with_flags(metrics, thresholds)
+
+
+def _share(rows: Sequence[HandoffFacts], hit: Callable[[HandoffFacts], bool]) -> float | None:
+    return round(sum(1 for r in rows if hit(r)) / len(rows), 4) if rows else None
+
+
+def _median_hours(
+    rows: Sequence[HandoffFacts], span: Callable[[HandoffFacts], tuple[datetime | None, datetime | None]],
+) -> float | None:
+    hours = []
+    for row in rows:
+        start, end = span(row)
+        if start is not None and end is not None:
+            hours.append((end - start).total_seconds() / 3600)
+    return round(median(hours), 2) if hours else None
+
+
+def _with_flags(m: Metrics, t: Thresholds) -> Metrics:
+    flags = []
+    if m.completion_rate is not None and m.completion_rate < t.completion_rate_min:
+        flags.append(f"completion rate {m.completion_rate:.0%} is under {t.completion_rate_min:.0%}")
+    if m.hours_to_first_touch is not None and m.hours_to_first_touch > t.first_touch_max_hours:
+        flags.append(f"time to first touch {m.hours_to_first_touch:.0f}h is over {t.first_touch_max_hours:.0f}h")
+    if m.escalation_rate is not None and m.escalation_rate > t.escalation_rate_max:
+        flags.append(f"escalation rate {m.escalation_rate:.0%} is over {t.escalation_rate_max:.0%}")
+    if m.override_rate is not None and m.override_rate > t.override_rate_max:
+        flags.append(f"override rate {m.override_rate:.0%} is over {t.override_rate_max:.0%}")
+    if m.repeat_ask_rate is not None and m.repeat_ask_rate > t.repeat_ask_rate_max:
+        flags.append(f"repeat-ask rate {m.repeat_ask_rate:.0%} is over {t.repeat_ask_rate_max:.0%}")
+    if m.avg_rating is not None and m.avg_rating < t.quality_rating_min:
+        flags.append(f"packet quality {m.avg_rating:.1f}/5 is under {t.quality_rating_min:.1f}")
+    return Metrics(**{**m.__dict__, "red_flags": tuple(flags)})

@@ -1,0 +1,285 @@
+"""The playbook (app.yaml) as typed, validated objects: the only form in which the core sees config.
+
+Parsing YAML and mapping errors to line numbers is an adapter's job (bot/config.py); here we
+only say what a valid playbook is, so the rules live beside the domain that obeys them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from core.durations import parse_duration
+
+_ID = r"^[a-z][a-z0-9_]*$"
+
+
+class _Strict(BaseModel):
+    """Unknown keys are typos in a playbook, so they are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    NUMBER = "number"
+    MONEY = "money"
+    DATE = "date"
+    SELECT = "select"
+    MULTI_SELECT = "multi_select"
+    USER = "user"
+    USERS = "users"
+    EMAIL = "email"
+    URL = "url"
+    CHECKBOX = "checkbox"
+
+
+_CHOICE_TYPES = {FieldType.SELECT, FieldType.MULTI_SELECT}
+_TEXT_TYPES = {FieldType.TEXT, FieldType.LONG_TEXT}
+
+
+class FieldSpec(_Strict):
+    """One packet field: what it holds, when it is required, how it is checked."""
+
+    id: Annotated[str, Field(pattern=_ID, max_length=60)]
+    label: Annotated[str, Field(min_length=1, max_length=150)]
+    type: FieldType
+    required: bool | list[str] = Field(
+        default=False,
+        description="true for every segment, or the list of segment ids that require it",
+    )
+    help: str | None = Field(default=None, max_length=150)
+    placeholder: str | None = Field(default=None, max_length=150)
+    min_length: int | None = Field(default=None, ge=0)
+    max_length: int | None = Field(default=None, ge=1, le=3000)
+    pattern: str | None = None
+    pattern_hint: str | None = None
+    options: list[Annotated[str, Field(min_length=1, max_length=75)]] | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    not_before: str | None = Field(
+        default=None,
+        description="for dates: 'close_date' or another date field id this date may not precede",
+    )
+    llm_fill: bool = False
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"pattern is not a valid regular expression: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.type in _CHOICE_TYPES and not self.options:
+            raise ValueError(f"field {self.id!r} is a {self.type} and needs a list of options")
+        if self.options is not None and self.type not in _CHOICE_TYPES:
+            raise ValueError(f"field {self.id!r} has options but is a {self.type}")
+        if self.options is not None and len(set(self.options)) != len(self.options):
+            raise ValueError(f"field {self.id!r} lists an option twice")
+        if (self.min_length or self.max_length or self.pattern) and self.type not in _TEXT_TYPES:
+            raise ValueError(f"min_length, max_length and pattern apply to text fields, not {self.type}")
+        if self.min_length and self.max_length and self.min_length > self.max_length:
+            raise ValueError(f"field {self.id!r} has min_length above max_length")
+        if self.not_before is not None and self.type is not FieldType.DATE:
+            raise ValueError(f"not_before applies to date fields, not {self.type}")
+        return self
+
+    def required_in(self, segment: str) -> bool:
+        """Whether this field must be filled for a handoff of that segment."""
+        return self.required if isinstance(self.required, bool) else segment in self.required
+
+
+class Section(_Strict):
+    """A step of the packet modal: a titled group of fields."""
+
+    id: Annotated[str, Field(pattern=_ID)]
+    title: Annotated[str, Field(min_length=1, max_length=60)]
+    fields: Annotated[list[FieldSpec], Field(min_length=1)]
+
+
+class Place(StrEnum):
+    CHANNEL = "channel"
+    THREAD = "thread"
+
+
+class Sla(_Strict):
+    """A due time counted from an event; business hours skip nights, weekends and holidays."""
+
+    after: str
+    business_hours: bool = False
+
+    @field_validator("after")
+    @classmethod
+    def _is_duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def delta(self) -> timedelta:
+        return parse_duration(self.after)
+
+
+class Slas(_Strict):
+    """The timers of a handoff, each from the event named in its docstring."""
+
+    packet_due: Sla = Sla(after="24h")  # from the trigger
+    acceptance_due: Sla = Sla(after="24h")  # from submission
+    override_decision_due: Sla = Sla(after="8h", business_hours=True)  # from the request
+    first_touch_due: Sla = Sla(after="48h")  # from close
+    kickoff_due: Sla = Sla(after="5d", business_hours=True)  # from acceptance
+    feedback_after: Sla = Sla(after="14d")  # from kickoff
+    checkin_after: Sla = Sla(after="30d")  # from acceptance
+    notify_csm_within: Sla = Sla(after="5m")  # from the trigger
+
+
+class Segment(_Strict):
+    """A tier of handoff: how deals reach it, where it lives in chat, who may take it."""
+
+    id: Annotated[str, Field(pattern=_ID)]
+    label: str
+    crm_values: list[str] = Field(default_factory=list)
+    min_amount: Decimal | None = Field(default=None, ge=0)
+    max_amount: Decimal | None = Field(default=None, ge=0)
+    place: Place = Place.THREAD
+    live_call_required: bool = False
+    csm_pool: list[str] = Field(default_factory=list)
+    slas: Slas | None = None
+
+    @model_validator(mode="after")
+    def _amounts_ordered(self) -> Self:
+        low, high = self.min_amount, self.max_amount
+        if low is not None and high is not None and low >= high:
+            raise ValueError(f"segment {self.id!r}: min_amount must be below max_amount")
+        return self
+
+    def takes_amount(self, amount: Decimal) -> bool:
+        low_ok = self.min_amount is None or amount >= self.min_amount
+        high_ok = self.max_amount is None or amount < self.max_amount
+        return low_ok and high_ok and (self.min_amount is not None or self.max_amount is not None)
+
+
+class Roles(_Strict):
+    """People by Slack user id (U…), email, or user-group handle (@cs-leads)."""
+
+    sales_managers: list[str] = Field(default_factory=list)
+    cs_managers: list[str] = Field(default_factory=list)
+    revops: list[str] = Field(default_factory=list)
+
+
+class Channels(_Strict):
+    """Where handoffs live in chat."""
+
+    name_template: str = "handoff-{account}-{deal_id}"
+    private: bool = True
+    shared_channel: str = "handoffs"
+    managers_channel: str | None = None
+
+    @field_validator("name_template")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        allowed = {"account", "deal_id", "deal", "segment", "handoff_id"}
+        used = set(re.findall(r"{(\w+)}", value))
+        unknown = used - allowed
+        if unknown:
+            raise ValueError(
+                f"unknown placeholder {sorted(unknown)[0]!r}; use {', '.join(sorted(allowed))}"
+            )
+        return value
+
+
+class QuietHours(_Strict):
+    """Hours in a person's own time zone when Baton sends nothing that can wait."""
+
+    start: time = time(19, 0)
+    end: time = time(8, 0)
+    default_timezone: str = "UTC"
+    weekends: bool = True
+    holidays: list[str] = Field(default_factory=list, description="ISO dates, YYYY-MM-DD")
+
+
+class Thresholds(_Strict):
+    """Red-flag lines for the metrics (defaults from revenue-operations practice)."""
+
+    completion_rate_min: float = Field(default=0.85, ge=0, le=1)
+    first_touch_max_hours: float = Field(default=48, gt=0)
+    escalation_rate_max: float = Field(default=0.20, ge=0, le=1)
+    override_rate_max: float = Field(default=0.15, ge=0, le=1)
+    repeat_ask_rate_max: float = Field(default=0.10, ge=0, le=1)
+    quality_rating_min: float = Field(default=3.5, ge=1, le=5)
+
+
+class Playbook(_Strict):
+    """The whole of app.yaml."""
+
+    version: Literal[1] = 1
+    trigger_stage: str = "Closed Won"
+    default_segment: str
+    segments: Annotated[list[Segment], Field(min_length=1)]
+    sections: Annotated[list[Section], Field(min_length=1)]
+    slas: Slas = Slas()
+    roles: Roles = Roles()
+    channels: Channels = Channels()
+    quiet_hours: QuietHours = QuietHours()
+    thresholds: Thresholds = Thresholds()
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Self:
+        segment_ids = [s.id for s in self.segments]
+        _no_repeats("segment", segment_ids)
+        _no_repeats("section", [s.id for s in self.sections])
+        field_ids = [f.id for s in self.sections for f in s.fields]
+        _no_repeats("field", field_ids)
+        if self.default_segment not in segment_ids:
+            raise ValueError(
+                f"default_segment {self.default_segment!r} is not a segment; "
+                f"choose one of {', '.join(segment_ids)}"
+            )
+        for spec in self.fields:
+            if isinstance(spec.required, list):
+                for seg in spec.required:
+                    if seg not in segment_ids:
+                        raise ValueError(f"field {spec.id!r} is required in unknown segment {seg!r}")
+            if spec.not_before not in (None, "close_date") and spec.not_before not in field_ids:
+                raise ValueError(f"field {spec.id!r}: not_before names unknown field {spec.not_before!r}")
+        return self
+
+    @property
+    def fields(self) -> list[FieldSpec]:
+        return [f for s in self.sections for f in s.fields]
+
+    def field(self, field_id: str) -> FieldSpec:
+        for spec in self.fields:
+            if spec.id == field_id:
+                return spec
+        raise KeyError(field_id)
+
+    def segment(self, segment_id: str) -> Segment:
+        for seg in self.segments:
+            if seg.id == segment_id:
+                return seg
+        raise KeyError(segment_id)
+
+    def required_fields(self, segment_id: str) -> tuple[str, ...]:
+        return tuple(f.id for f in self.fields if f.required_in(segment_id))
+
+    def slas_for(self, segment_id: str) -> Slas:
+        return self.segment(segment_id).slas or self.slas
+
+
+def _no_repeats(kind: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for item in ids:
+        if item in seen:
+            raise ValueError(f"{kind} id {item!r} is used twice")
+        seen.add(item)

@@ -1,0 +1,1 @@
+"""Persistence for handoffs: sqlmodel tables, repositories, the unit of work and migrations."""
