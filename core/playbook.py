@@ -7,10 +7,12 @@ only say what a valid playbook is, so the rules live beside the domain that obey
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+import string
+from datetime import date, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -60,7 +62,8 @@ class FieldSpec(_Strict):
     max_length: int | None = Field(default=None, ge=1, le=3000)
     pattern: str | None = None
     pattern_hint: str | None = None
-    options: list[Annotated[str, Field(min_length=1, max_length=75)]] | None = None
+    # Slack caps a static select at 100 options of up to 75 characters each.
+    options: Annotated[list[Annotated[str, Field(min_length=1, max_length=75)]], Field(max_length=100)] | None = None
     min_value: float | None = None
     max_value: float | None = None
     not_before: str | None = Field(
@@ -93,6 +96,12 @@ class FieldSpec(_Strict):
             raise ValueError(f"field {self.id!r} has min_length above max_length")
         if self.not_before is not None and self.type is not FieldType.DATE:
             raise ValueError(f"not_before applies to date fields, not {self.type}")
+        if self.not_before == self.id:
+            raise ValueError(f"field {self.id!r} cannot be not_before itself")
+        if (self.min_value is not None or self.max_value is not None) and self.type is not FieldType.NUMBER:
+            raise ValueError(f"min_value and max_value apply to number fields, not {self.type}")
+        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
+            raise ValueError(f"field {self.id!r} has min_value above max_value")
         return self
 
     def required_in(self, segment: str) -> bool:
@@ -189,12 +198,15 @@ class Channels(_Strict):
     @classmethod
     def _known_placeholders(cls, value: str) -> str:
         allowed = {"account", "deal_id", "deal", "segment", "handoff_id"}
-        used = set(re.findall(r"{(\w+)}", value))
-        unknown = used - allowed
-        if unknown:
-            raise ValueError(
-                f"unknown placeholder {sorted(unknown)[0]!r}; use {', '.join(sorted(allowed))}"
-            )
+        try:  # the same parser str.format uses, so "{}", "{account!r}" or a lone "{" fail here
+            parts = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(value) if name is not None]
+        except ValueError as exc:
+            raise ValueError(f"name_template is not a valid template: {exc}") from exc
+        for name, spec, conv in parts:
+            if name not in allowed:
+                raise ValueError(f"unknown placeholder {name!r}; use {', '.join(sorted(allowed))}")
+            if spec or conv:
+                raise ValueError(f"write the placeholder plainly as {{{name}}}, without ! or :")
         return value
 
 
@@ -206,6 +218,25 @@ class QuietHours(_Strict):
     default_timezone: str = "UTC"
     weekends: bool = True
     holidays: list[str] = Field(default_factory=list, description="ISO dates, YYYY-MM-DD")
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone; write it like America/New_York or UTC") from None
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _iso_dates(cls, value: list[str]) -> list[str]:
+        for day in value:
+            try:
+                date.fromisoformat(day)
+            except ValueError:
+                raise ValueError(f"holiday {day!r} is not a date; write it like 2026-12-25") from None
+        return value
 
 
 class Thresholds(_Strict):
@@ -235,23 +266,33 @@ class Playbook(_Strict):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Self:
+        """Report every broken reference at once, one per line, so a single edit fixes them all."""
         segment_ids = [s.id for s in self.segments]
-        _no_repeats("segment", segment_ids)
-        _no_repeats("section", [s.id for s in self.sections])
-        field_ids = [f.id for s in self.sections for f in s.fields]
-        _no_repeats("field", field_ids)
+        dates = {f.id for f in self.fields if f.type is FieldType.DATE}
+        problems = [
+            *_repeats("segment", segment_ids),
+            *_repeats("section", [s.id for s in self.sections]),
+            *_repeats("field", [f.id for f in self.fields]),
+        ]
         if self.default_segment not in segment_ids:
-            raise ValueError(
+            problems.append(
                 f"default_segment {self.default_segment!r} is not a segment; "
                 f"choose one of {', '.join(segment_ids)}"
             )
         for spec in self.fields:
             if isinstance(spec.required, list):
-                for seg in spec.required:
-                    if seg not in segment_ids:
-                        raise ValueError(f"field {spec.id!r} is required in unknown segment {seg!r}")
-            if spec.not_before not in (None, "close_date") and spec.not_before not in field_ids:
-                raise ValueError(f"field {spec.id!r}: not_before names unknown field {spec.not_before!r}")
+                problems += [
+                    f"field {spec.id!r} is required in unknown segment {seg!r}"
+                    for seg in spec.required if seg not in segment_ids
+                ]
+            if spec.not_before not in (None, "close_date", *dates):
+                known = any(f.id == spec.not_before for f in self.fields)
+                problems.append(
+                    f"field {spec.id!r}: not_before names {spec.not_before!r}, which is not a date field"
+                    if known else f"field {spec.id!r}: not_before names unknown field {spec.not_before!r}"
+                )
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     @property
@@ -277,9 +318,11 @@ class Playbook(_Strict):
         return self.segment(segment_id).slas or self.slas
 
 
-def _no_repeats(kind: str, ids: list[str]) -> None:
+def _repeats(kind: str, ids: list[str]) -> list[str]:
     seen: set[str] = set()
+    problems = []
     for item in ids:
         if item in seen:
-            raise ValueError(f"{kind} id {item!r} is used twice")
+            problems.append(f"{kind} id {item!r} is used twice")
         seen.add(item)
+    return problems

@@ -15,6 +15,7 @@ from core import commands as c
 from core.errors import ConcurrencyConflict, FieldInvalid, MissingInput, PacketInvalid
 from core.handoff import Handoff
 from core.machine import Status, Trigger
+from core.metrics import GroupBy, Metrics, compute
 from core.milestones import MILESTONES
 from core.packet import parse_value, validate_values
 from core.people import Person
@@ -145,6 +146,12 @@ class HandoffService:
 
     def reassign_csm(self, cmd: c.ReassignCsm) -> None:
         self._change(cmd.handoff_id, lambda h, at: h.reassign_csm(Person(cmd.csm_email), actor=cmd.actor, at=at))
+
+    def metrics(self, start: datetime, end: datetime, *, by: GroupBy = GroupBy.ALL) -> list[Metrics]:
+        """Metrics of the handoffs opened in [start, end), grouped, with the playbook's red flags."""
+        with self._uow() as uow:
+            facts = uow.handoffs.facts(start, end)
+        return compute(facts, by=by, thresholds=self.playbook.thresholds)
 
     def get(self, handoff_id: str) -> Handoff:
         with self._uow() as uow:

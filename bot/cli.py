@@ -1,0 +1,121 @@
+"""The `baton` command: serve, demo, check-config, config-schema, manifest, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, default_config_path, load_playbook, playbook_json_schema
+from bot.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="baton", description="Sales-to-CS handoffs in Slack and Teams.")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="serve HTTP on $PORT and run the scheduler")
+    serve.set_defaults(run=_serve)
+
+    demo = sub.add_parser("demo", help="run a whole handoff against a simulator; needs no accounts")
+    demo.set_defaults(run=_demo)
+
+    check = sub.add_parser("check-config", help="validate a playbook (default $BATON_CONFIG or ./app.yaml)")
+    check.add_argument("path", nargs="?", type=Path)
+    check.set_defaults(run=_check_config)
+
+    schema = sub.add_parser("config-schema", help="print the playbook's JSON Schema, for editors")
+    schema.set_defaults(run=_config_schema)
+
+    manifest = sub.add_parser("manifest", help="print the Slack app manifest (YAML)")
+    manifest.add_argument("--url", required=True, help="public base URL of this Baton, e.g. https://baton.example.com")
+    manifest.add_argument("--socket-mode", action="store_true", help="for Socket Mode (no public URL needed)")
+    manifest.set_defaults(run=_manifest)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(required=True, metavar="ACTION")
+    db_upgrade = db_sub.add_parser("upgrade", help="apply migrations to $DATABASE_URL")
+    db_upgrade.set_defaults(run=_db_upgrade)
+    return parser
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    path = args.path or default_config_path()
+    try:
+        playbook = load_playbook(path)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        print(f"\n{path}: {len(exc.problems)} problem(s); fix them and run `baton check-config` again.",
+              file=sys.stderr)
+        return 1
+    print(f"{path} is valid: {len(playbook.segments)} segments, {len(playbook.sections)} sections, "
+          f"{len(playbook.fields)} fields.")
+    for seg in playbook.segments:
+        required = playbook.required_fields(seg.id)
+        print(f"  {seg.id}: handoff in a {seg.place.value}, {len(required)} required fields, "
+              f"CSM pool of {len(seg.csm_pool)}")
+    return 0
+
+
+def _config_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(playbook_json_schema(), indent=2))
+    return 0
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    from bot.manifest import manifest_yaml
+
+    print(manifest_yaml(args.url, socket_mode=args.socket_mode), end="")
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from storage.migrate import upgrade
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    print(f"database is at the latest schema ({_safe_url(settings.database_url)})")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from bot.bootstrap import bootstrap
+    from bot.http_server import build_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    try:
+        baton = bootstrap(settings)
+    except ConfigError as exc:
+        print(f"baton: refusing to start, the playbook is invalid:\n{exc}", file=sys.stderr)
+        return 2
+    web.run_app(build_app(baton), port=settings.port, print=lambda msg: logging.info("%s", msg))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(sys.stdout)
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

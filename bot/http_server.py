@@ -1,0 +1,111 @@
+"""The HTTP server: one aiohttp app for every route in DESIGN.md.
+
+Handlers translate HTTP into service calls and back; the service is synchronous (SQL), so it
+runs in a worker thread to keep the event loop answering within Slack's 3 seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from bot.bootstrap import Baton
+from bot.deal_webhook import DealEvent
+from bot.webhook_signing import SignatureError, verify
+from core.commands import OpenHandoff
+from core.errors import BatonError
+from core.people import Actor
+from storage.engine import ping
+from storage.stats import status_counts
+
+log = logging.getLogger(__name__)
+BATON: web.AppKey[Baton] = web.AppKey("baton", Baton)
+MAX_WEBHOOK_BYTES = 256 * 1024
+
+
+def build_app(baton: Baton) -> web.Application:
+    app = web.Application(client_max_size=MAX_WEBHOOK_BYTES)
+    app[BATON] = baton
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_post("/webhooks/deals", deal_webhook)
+    return app
+
+
+def problem(status: int, reason: str, **extra: Any) -> web.Response:
+    """Every refusal is JSON with a reason a person can act on."""
+    return web.json_response({"ok": False, "error": reason, **extra}, status=status)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    baton = request.app[BATON]
+    if await asyncio.to_thread(ping, baton.engine):
+        return web.json_response({"ok": True, "database": "reachable"})
+    return problem(503, "database unreachable")
+
+
+async def metrics(request: web.Request) -> web.Response:
+    baton = request.app[BATON]
+    text = await asyncio.to_thread(_prometheus_text, baton)
+    return web.Response(text=text, content_type="text/plain", charset="utf-8")
+
+
+def _prometheus_text(baton: Baton) -> str:
+    by_status, outbox = status_counts(baton.engine)
+    lines = [
+        "# HELP baton_handoffs Handoffs by state.",
+        "# TYPE baton_handoffs gauge",
+        *(f'baton_handoffs{{status="{s}"}} {n}' for s, n in sorted(by_status.items())),
+        "# HELP baton_outbox_messages Outbox messages by delivery status.",
+        "# TYPE baton_outbox_messages gauge",
+        *(f'baton_outbox_messages{{status="{s}"}} {n}' for s, n in sorted(outbox.items())),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+async def deal_webhook(request: web.Request) -> web.Response:
+    """A deal changed stage: 202 with a new handoff, 200 with the existing one, 4xx with a reason."""
+    baton = request.app[BATON]
+    secret = baton.settings.deal_webhook_secret
+    if secret is None:
+        return problem(503, "DEAL_WEBHOOK_SECRET is not set; Baton refuses unsigned deal webhooks")
+    body = await request.read()
+    try:
+        verify(
+            secret.get_secret_value(), timestamp=request.headers.get("X-Baton-Timestamp"),
+            signature=request.headers.get("X-Baton-Signature"), body=body, now=time.time(),
+        )
+    except SignatureError as exc:
+        return problem(401, exc.reason)
+    try:
+        event = DealEvent.model_validate_json(body)
+    except ValidationError as exc:
+        return problem(422, "the body does not match the deal webhook format", details=_errors(exc))
+    deal = event.deal.to_deal()
+    if deal.stage.strip().lower() != baton.playbook.trigger_stage.strip().lower():
+        return web.json_response(
+            {"ok": True, "ignored": f"stage {deal.stage!r} is not {baton.playbook.trigger_stage!r}"},
+            status=202,
+        )
+    cmd = OpenHandoff(deal=deal, actor=Actor.system("crm"), event_id=event.event_id)
+    try:
+        opened = await asyncio.to_thread(baton.service.open_handoff, cmd)
+    except BatonError as exc:
+        log.warning("deal %s not opened: %s", deal.id, exc)
+        return problem(422, str(exc))
+    body_out = {"ok": True, "handoff_id": opened.handoff_id, "created": opened.created}
+    if opened.ignored_fields:
+        body_out["ignored_fields"] = opened.ignored_fields
+    return web.json_response(body_out, status=202 if opened.created else 200)
+
+
+def _errors(exc: ValidationError) -> list[dict[str, str]]:
+    return [
+        {"field": ".".join(str(p) for p in err["loc"]), "problem": err["msg"]}
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
