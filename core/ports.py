@@ -47,7 +47,8 @@ class HandoffRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction: the handoff change, its audit entries and its outbox messages together."""
 
-    handoffs: HandoffRepository
+    @property
+    def handoffs(self) -> HandoffRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -1,0 +1,96 @@
+"""The outbox: messages written in the same transaction as the change that caused them.
+
+The unit of work enqueues; a dispatcher (bot/) delivers. Open a session, take `pending`, deliver,
+mark each message, commit. On PostgreSQL `pending` locks the rows it returns and skips rows
+another dispatcher holds, so replicas share the work without sending anything twice.
+
+Statuses: `pending` (never tried), `failed` (tried, retried at `next_attempt_at`), `sent`,
+`dead` (given up; a person looks at `last_error`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.events import Event, event_from_payload
+from storage.dialects import dialect_of, insert_ignore
+from storage.mapping import jsonable
+from storage.tables import OUTBOX
+
+C = OUTBOX.c
+DELIVERABLE = ("pending", "failed")
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    key: str
+    handoff_id: str
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+
+    def event(self) -> Event:
+        """The domain event this message carries, rebuilt from its JSON payload."""
+        return event_from_payload(self.kind, self.payload)
+
+
+def enqueue(session: Session, events: Sequence[Event], *, now: datetime) -> None:
+    """Add one message per event; a key already in the outbox is skipped, never sent twice.
+
+    A message is due at the moment its event happened (the injected clock's time), so a
+    dispatcher using the same clock sees it at once.
+    """
+    rows = [
+        {
+            "idempotency_key": e.key, "handoff_id": e.handoff_id, "kind": e.name,
+            "payload": jsonable(e.payload()), "status": "pending", "attempts": 0,
+            "next_attempt_at": e.at, "created_at": now,
+        }
+        for e in events
+    ]
+    insert_ignore(session, OUTBOX, rows, ["idempotency_key"])
+
+
+class Outbox:
+    """What a dispatcher needs; the caller owns the session and its transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def pending(self, limit: int, now: datetime) -> list[OutboxMessage]:
+        """Messages due by `now`, oldest first (ids keep each handoff's messages in causal order)."""
+        query = (
+            select(OUTBOX).where(C.status.in_(DELIVERABLE), C.next_attempt_at <= now)
+            .order_by(C.id).limit(limit)
+        )
+        if dialect_of(self._session) == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return [
+            OutboxMessage(
+                id=r.id, key=r.idempotency_key, handoff_id=r.handoff_id, kind=r.kind,
+                payload=r.payload, attempts=r.attempts, created_at=r.created_at,
+            )
+            for r in self._session.execute(query)
+        ]
+
+    def mark_sent(self, message_id: int, at: datetime) -> None:
+        self._set(message_id, status="sent", sent_at=at, last_error=None)
+
+    def mark_failed(self, message_id: int, error: str, retry_at: datetime) -> None:
+        self._set(message_id, status="failed", last_error=error, next_attempt_at=retry_at)
+
+    def mark_dead(self, message_id: int, error: str) -> None:
+        self._set(message_id, status="dead", last_error=error)
+
+    def _set(self, message_id: int, **values: Any) -> None:
+        # Every outcome is one more attempt: `attempts` says how often delivery was tried.
+        stmt = update(OUTBOX).where(C.id == message_id).values(attempts=C.attempts + 1, **values)
+        self._session.execute(stmt)
