@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -21,11 +21,13 @@ _URL = re.compile(r"^https?://[^\s<>]+\.[^\s<>]+$", re.IGNORECASE)
 _USER = re.compile(r"^(?:[UW][A-Z0-9]{2,}|[^@\s]+@[^@\s]+)$")
 _TRUE = {"true", "yes", "y", "1", "on", "checked"}
 _FALSE = {"false", "no", "n", "0", "off", ""}
+_DIGITS_MAX = 15  # beyond any real seat count or deal size; stops "1e999999999" eating the CPU
 
 
 def parse_value(spec: FieldSpec, raw: Any, *, close_date: date, others: Mapping[str, Any]) -> Any:
     """The typed value for `raw`, None when empty; raises FieldInvalid with a message for people."""
-    if is_empty(raw) and spec.type is not FieldType.CHECKBOX:
+    blank = is_empty(raw) or (isinstance(raw, str) and not raw.strip())
+    if blank and spec.type is not FieldType.CHECKBOX:
         return None
     value = _PARSERS[spec.type](spec, raw)
     _check_rules(spec, value, close_date=close_date, others=others)
@@ -71,6 +73,8 @@ def _number(spec: FieldSpec, raw: Any) -> int | float:
         raise FieldInvalid(spec.id, f"{spec.label} must be a number, like 12 or 3.5") from None
     if not number.is_finite():
         raise FieldInvalid(spec.id, f"{spec.label} must be a number, like 12 or 3.5")
+    if number.adjusted() >= _DIGITS_MAX:
+        raise FieldInvalid(spec.id, f"{spec.label} is too large")
     return int(number) if number == number.to_integral_value() else float(number)
 
 
@@ -82,10 +86,14 @@ def _money(spec: FieldSpec, raw: Any) -> str:
         raise FieldInvalid(spec.id, f"{spec.label} must be an amount, like 12000 or 12,000.50") from None
     if not amount.is_finite() or amount < 0:
         raise FieldInvalid(spec.id, f"{spec.label} must be an amount of zero or more")
+    if amount.adjusted() >= _DIGITS_MAX:
+        raise FieldInvalid(spec.id, f"{spec.label} is too large")
     return str(amount.quantize(Decimal("0.01")))
 
 
 def _date(spec: FieldSpec, raw: Any) -> str:
+    if isinstance(raw, datetime):  # a CRM timestamp: the day is what the field holds
+        return raw.date().isoformat()
     if isinstance(raw, date):
         return raw.isoformat()
     try:

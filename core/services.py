@@ -6,7 +6,7 @@ Handlers return plain results; adapters turn domain errors into words for people
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -152,6 +152,24 @@ class HandoffService:
         with self._uow() as uow:
             facts = uow.handoffs.facts(start, end)
         return compute(facts, by=by, thresholds=self.playbook.thresholds)
+
+    def find(
+        self, *, person_email: str | None = None, statuses: Sequence[Status] | None = None,
+        text: str | None = None, limit: int = 50,
+    ) -> list[Handoff]:
+        """Read-only search for status answers and home tabs; commits nothing."""
+        with self._uow() as uow:
+            return uow.handoffs.find(
+                person_email=person_email, statuses=[s.value for s in statuses] if statuses else None,
+                text=text, limit=limit,
+            )
+
+    def claim_inbound(self, key: str) -> bool:
+        """Record an inbound chat event id; False when it was seen before (a platform retry)."""
+        with self._uow() as uow:
+            fresh = uow.claim_event(key)
+            uow.commit()
+            return fresh
 
     def get(self, handoff_id: str) -> Handoff:
         with self._uow() as uow:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.events import Event, event_from_payload
@@ -80,6 +80,48 @@ class Outbox:
             )
             for r in self._session.execute(query)
         ]
+
+    def claim(self, limit: int, now: datetime, lease_until: datetime) -> list[OutboxMessage]:
+        """Take due messages for delivery, at most one per handoff and only its oldest.
+
+        A handoff's messages go out in order (its card must exist before it is updated), so a
+        message waits while an older one of the same handoff is undelivered. Claimed rows get
+        a lease (`next_attempt_at = lease_until`): if this process dies mid-delivery the lease
+        runs out and another dispatcher retries them. Commit the session to take the claim.
+        """
+        older = OUTBOX.alias("older")
+        blocked = (
+            select(older.c.id)
+            .where(older.c.handoff_id == C.handoff_id, older.c.id < C.id, older.c.status.in_(DELIVERABLE))
+            .exists()
+        )
+        query = (
+            select(OUTBOX).where(C.status.in_(DELIVERABLE), C.next_attempt_at <= now, ~blocked)
+            .order_by(C.id).limit(limit)
+        )
+        if dialect_of(self._session) == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=OUTBOX)
+        messages = [
+            OutboxMessage(
+                id=r.id, key=r.idempotency_key, handoff_id=r.handoff_id, kind=r.kind,
+                payload=r.payload, attempts=r.attempts, created_at=r.created_at,
+            )
+            for r in self._session.execute(query)
+        ]
+        if messages:
+            self._session.execute(
+                update(OUTBOX).where(C.id.in_([m.id for m in messages])).values(next_attempt_at=lease_until)
+            )
+        return messages
+
+    def undelivered(self) -> int:
+        """How many messages are still to deliver (pending or waiting for a retry)."""
+        query = select(func.count()).select_from(OUTBOX).where(C.status.in_(DELIVERABLE))
+        return int(self._session.execute(query).scalar_one())
+
+    def release(self, message_id: int, at: datetime) -> None:
+        """Give a claimed message back untried (deferred by a rate limit, not a failure)."""
+        self._session.execute(update(OUTBOX).where(C.id == message_id).values(next_attempt_at=at))
 
     def mark_sent(self, message_id: int, at: datetime) -> None:
         self._set(message_id, status="sent", sent_at=at, last_error=None)

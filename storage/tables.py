@@ -117,6 +117,34 @@ class ProcessedEventRow(SQLModel, table=True):
     processed_at: datetime = Field(sa_type=UtcDateTime)
 
 
+class ChatRefRow(SQLModel, table=True):
+    """Where a handoff lives in a chat platform (channel, thread, card message), by name.
+
+    Owned by the chat adapters; the core never sees it.
+    """
+
+    __tablename__ = "chat_refs"
+
+    handoff_id: str = Field(primary_key=True)
+    name: str = Field(primary_key=True)
+    value: str
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class DeliveryStepRow(SQLModel, table=True):
+    """One finished step of delivering an outbox message (a channel created, a card posted).
+
+    A retried delivery skips the steps recorded here, so a crash or a 429 halfway through
+    does not create a second channel or post a second card.
+    """
+
+    __tablename__ = "delivery_steps"
+
+    key: str = Field(primary_key=True)
+    result: str
+    done_at: datetime = Field(sa_type=UtcDateTime)
+
+
 def _table(name: str) -> Table:
     return SQLModel.metadata.tables[name]
 
@@ -126,3 +154,5 @@ HANDOFFS = _table("handoffs")
 AUDIT_ENTRIES = _table("audit_entries")
 OUTBOX = _table("outbox")
 PROCESSED_EVENTS = _table("processed_events")
+CHAT_REFS = _table("chat_refs")
+DELIVERY_STEPS = _table("delivery_steps")

@@ -1,0 +1,54 @@
+"""The chat adapters' bookkeeping: named references per handoff and finished delivery steps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from storage.dialects import insert_ignore
+from storage.tables import CHAT_REFS, DELIVERY_STEPS
+
+
+class ChatRefs:
+    """Small, synchronous reads and writes; adapters call them from a worker thread."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def all(self, handoff_id: str) -> dict[str, str]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(CHAT_REFS.c.name, CHAT_REFS.c.value).where(CHAT_REFS.c.handoff_id == handoff_id))
+            return {name: value for name, value in rows}
+
+    def find_handoff(self, name: str, value: str) -> str | None:
+        """The handoff a chat reference points to (e.g. which handoff lives in this channel)."""
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(CHAT_REFS.c.handoff_id).where(CHAT_REFS.c.name == name, CHAT_REFS.c.value == value).limit(1)
+            ).first()
+            return None if row is None else str(row[0])
+
+    def set(self, handoff_id: str, name: str, value: str, *, at: datetime) -> None:
+        with Session(self._engine) as session, session.begin():
+            inserted = insert_ignore(
+                session, CHAT_REFS, [{"handoff_id": handoff_id, "name": name, "value": value, "updated_at": at}],
+                ["handoff_id", "name"],
+            )
+            if not inserted:
+                session.execute(
+                    update(CHAT_REFS)
+                    .where(CHAT_REFS.c.handoff_id == handoff_id, CHAT_REFS.c.name == name)
+                    .values(value=value, updated_at=at)
+                )
+
+    def step_result(self, key: str) -> str | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(DELIVERY_STEPS.c.result).where(DELIVERY_STEPS.c.key == key)).first()
+            return None if row is None else str(row[0])
+
+    def record_step(self, key: str, result: str, *, at: datetime) -> None:
+        with Session(self._engine) as session, session.begin():
+            insert_ignore(session, DELIVERY_STEPS, [{"key": key, "result": result, "done_at": at}], ["key"])
