@@ -168,7 +168,7 @@ def test_repeat_asks_are_flagged_over_10_percent(repeats: int, flagged: bool) ->
 @pytest.mark.parametrize(("ratings", "flagged"), [((3, 4), False), ((3, 3, 4, 4, 3, 4), False), ((3, 4, 3), True)])
 def test_packet_quality_is_flagged_under_3_and_a_half(ratings: tuple[int, ...], flagged: bool) -> None:
     row = overall([fact(i, rating=r) for i, r in enumerate(ratings)])
-    expected = [f"packet quality {row.avg_rating:.1f}/5 is under 3.5"] if flagged else []
+    expected = [f"packet quality {row.avg_rating:g}/5 is under 3.5"] if flagged else []
     assert flags(row, "packet quality") == expected
 
 
