@@ -6,18 +6,23 @@ Nothing happens at import time; tests call `bootstrap` with their own clock and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
-from bot.config import default_config_path, load_playbook
+from bot.config import ConfigError, Problem, default_config_path, load_playbook
 from bot.settings import Settings
 from core.clock import SystemClock
 from core.playbook import Playbook
 from core.ports import Clock
 from core.services import HandoffService
+from storage.chat_refs import ChatRefs
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.uow import sql_uow_factory
+
+if TYPE_CHECKING:
+    from bot.slack.app import SlackRuntime
 
 
 @dataclass
@@ -27,6 +32,7 @@ class Baton:
     engine: Engine
     service: HandoffService
     clock: Clock
+    slack: SlackRuntime | None = None
 
 
 def bootstrap(
@@ -40,4 +46,25 @@ def bootstrap(
     engine = make_engine(settings.database_url)
     clock = clock or SystemClock()
     service = HandoffService(playbook=playbook, uow=sql_uow_factory(engine), clock=clock)
-    return Baton(settings=settings, playbook=playbook, engine=engine, service=service, clock=clock)
+    baton = Baton(settings=settings, playbook=playbook, engine=engine, service=service, clock=clock)
+    baton.slack = _slack(baton) if settings.slack_bot_token else None
+    return baton
+
+
+def _slack(baton: Baton) -> SlackRuntime:
+    """The Slack adapter, when a bot token is configured (HTTP also needs the signing secret)."""
+    settings = baton.settings
+    assert settings.slack_bot_token is not None
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    if not secret and not settings.slack_app_token:
+        raise ConfigError([Problem(path="SLACK_SIGNING_SECRET", line=None, column=None, hint=None,
+                                   message="is required to verify Slack's requests (or set SLACK_APP_TOKEN "
+                                           "for Socket Mode)")], source="environment")
+    from bot.slack.app import build_slack  # only deployments with Slack load the Slack adapter
+
+    return build_slack(
+        token=settings.slack_bot_token.get_secret_value(), signing_secret=secret,
+        api_url=settings.slack_api_url, service=baton.service, playbook=baton.playbook,
+        refs=ChatRefs(baton.engine), clock=baton.clock, engine=baton.engine,
+        llm_enabled=settings.openai_api_key is not None,
+    )

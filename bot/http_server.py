@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
 from bot.bootstrap import Baton
 from bot.deal_webhook import DealEvent
@@ -34,7 +36,30 @@ def build_app(baton: Baton) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_post("/webhooks/deals", deal_webhook)
+    if baton.slack is not None:
+        app.router.add_post("/slack/events", slack_events)
+        app.cleanup_ctx.append(_dispatcher)
     return app
+
+
+async def slack_events(request: web.Request) -> web.Response:
+    """Events, interactivity and slash commands: Bolt verifies the signature and dispatches."""
+    slack = request.app[BATON].slack
+    assert slack is not None
+    response = await slack.bolt.async_dispatch(await to_bolt_request(request))
+    return await to_aiohttp_response(response)
+
+
+async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
+    """Deliver the outbox for as long as the server runs."""
+    slack = app[BATON].slack
+    assert slack is not None
+    stop = asyncio.Event()
+    task = asyncio.create_task(slack.dispatcher.run(stop))
+    yield
+    stop.set()
+    slack.dispatcher.wake()
+    await task
 
 
 def problem(status: int, reason: str, **extra: Any) -> web.Response:
@@ -98,6 +123,8 @@ async def deal_webhook(request: web.Request) -> web.Response:
     except BatonError as exc:
         log.warning("deal %s not opened: %s", deal.id, exc)
         return problem(422, str(exc))
+    if baton.slack is not None:
+        baton.slack.dispatcher.wake()
     body_out = {"ok": True, "handoff_id": opened.handoff_id, "created": opened.created}
     if opened.ignored_fields:
         body_out["ignored_fields"] = opened.ignored_fields

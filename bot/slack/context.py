@@ -1,0 +1,42 @@
+"""What every Slack listener needs, built once by the composition root."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.directory import SlackDirectory
+from core.playbook import Playbook
+from core.ports import Clock
+from core.services import HandoffService
+from storage.chat_refs import ChatRefs
+
+T = TypeVar("T")
+
+
+@dataclass
+class SlackContext:
+    service: HandoffService
+    playbook: Playbook
+    directory: SlackDirectory
+    refs: ChatRefs
+    clock: Clock
+    wake_dispatcher: Callable[[], None]
+    llm_enabled: bool = False
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Services and SQL are synchronous: run them off the event loop so acks stay fast."""
+        result = await asyncio.to_thread(fn, *args)
+        self.wake_dispatcher()
+        return result
+
+    async def ephemeral(self, client: AsyncWebClient, *, channel: str | None, user: str, text: str) -> None:
+        """A private answer to one person; in a DM or a modal (no channel), a DM instead."""
+        if channel:
+            await client.chat_postEphemeral(channel=channel, user=user, text=text)
+        else:
+            await client.chat_postMessage(channel=user, text=text)

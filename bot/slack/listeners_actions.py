@@ -1,0 +1,172 @@
+"""Button clicks (block_actions): ack at once, then check who clicked and act.
+
+Refusals are ephemeral and name who may do it, so a wrong click teaches rather than fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack import ids
+from bot.slack.context import SlackContext
+from bot.slack.escape import escape_mrkdwn
+from bot.slack.views import forms, packet
+from bot.slack.views.state import read_step_values
+from core import commands as c
+from core.errors import (
+    BatonError,
+    NotPermitted,
+    PacketIncomplete,
+    PacketInvalid,
+    TransitionNotAllowed,
+)
+from core.handoff import Handoff
+from core.machine import Status
+from core.people import Actor
+
+log = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp, ctx: SlackContext) -> None:
+    async def open_packet(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        ref = ids.Ref.loads(body["actions"][0]["value"])
+        handoff = await ctx.run(ctx.service.get, ref.h)
+        actor = await ctx.directory.actor(client, body["user"]["id"])
+        read_only = not handoff.can_edit(actor)
+        flag = ref.flag or (handoff.escalations[-1].fields if handoff.status is Status.ESCALATED else ())
+        view = packet.packet_modal(handoff, ctx.playbook, step=ref.step, flag=flag, read_only=read_only,
+                                   user_ids=ctx.directory.known_ids())
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    async def move_step(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """Back/Next inside the packet modal: keep what was typed, then show the other step."""
+        await ack()
+        ref = ids.Ref.loads(body["actions"][0]["value"])
+        actor = await ctx.directory.actor(client, body["user"]["id"])
+        handoff = await ctx.run(ctx.service.get, ref.h)
+        editable = handoff.can_edit(actor)
+        if editable:
+            steps = packet.packet_steps(ctx.playbook)
+            fields = steps[min(ref.step, len(steps) - 1)].fields
+            await save_what_is_valid(ctx, ref.h, actor, read_step_values(body["view"]["state"]["values"], fields))
+            handoff = await ctx.run(ctx.service.get, ref.h)
+        target = ref.step + (1 if body["actions"][0]["action_id"] == ids.PACKET_NEXT else -1)
+        view = packet.packet_modal(handoff, ctx.playbook, step=target, flag=ref.flag, read_only=not editable,
+                                   user_ids=ctx.directory.known_ids())
+        await client.views_update(view_id=body["view"]["id"], hash=body["view"]["hash"], view=view)
+
+    async def submit(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        ref, user, channel = _click(body)
+        actor = await ctx.directory.actor(client, user)
+        try:
+            await ctx.run(ctx.service.submit, c.SubmitPacket(ref.h, actor))
+        except PacketIncomplete as exc:
+            labels = ", ".join(ctx.playbook.field(f).label for f in exc.missing)
+            await ctx.ephemeral(client, channel=channel, user=user, text=(
+                f"Not yet: {escape_mrkdwn(labels)} still empty. Fill them with *Fill packet*, or use "
+                "*Ask a manager to override* if this deal really cannot have them."))
+        except BatonError as exc:
+            await ctx.ephemeral(client, channel=channel, user=user, text=refusal(exc))
+
+    async def ask_override(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        ref, user, channel = _click(body)
+        handoff = await ctx.run(ctx.service.get, ref.h)
+        actor = await ctx.directory.actor(client, user)
+        if not handoff.ae.matches(actor):
+            await ctx.ephemeral(client, channel=channel, user=user, text="Only the deal's AE asks for an exception.")
+            return
+        await client.views_open(trigger_id=body["trigger_id"], view=forms.override_modal(handoff, ctx.playbook))
+
+    async def decide(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        ref, user, channel = _click(body)
+        approve = body["actions"][0]["action_id"] == ids.APPROVE_OVERRIDE
+        actor = await ctx.directory.actor(client, user)
+        try:
+            await ctx.run(ctx.service.decide_override, c.DecideOverride(ref.h, actor, approve))
+        except BatonError as exc:
+            await ctx.ephemeral(client, channel=channel, user=user, text=refusal(exc))
+
+    async def accept(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        ref, user, channel = _click(body)
+        actor = await ctx.directory.actor(client, user)
+        try:
+            await ctx.run(ctx.service.accept, c.AcceptHandoff(ref.h, actor))
+        except BatonError as exc:
+            await ctx.ephemeral(client, channel=channel, user=user, text=refusal(exc))
+
+    async def escalate(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        ref, user, channel = _click(body)
+        handoff = await ctx.run(ctx.service.get, ref.h)
+        actor = await ctx.directory.actor(client, user)
+        problem = _who_may_escalate(handoff, actor_matches=handoff.csm.matches(actor))
+        if problem:
+            await ctx.ephemeral(client, channel=channel, user=user, text=problem)
+            return
+        await client.views_open(trigger_id=body["trigger_id"], view=forms.escalate_modal(handoff, ctx.playbook))
+
+    async def first_touch(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        ref, user, channel = _click(body)
+        actor = await ctx.directory.actor(client, user)
+        try:
+            await ctx.run(ctx.service.record_milestone, c.RecordMilestone(ref.h, actor, "first_touch"))
+        except BatonError as exc:
+            await ctx.ephemeral(client, channel=channel, user=user, text=refusal(exc))
+
+    app.action(ids.FILL_PACKET)(open_packet)
+    app.action(ids.VIEW_PACKET)(open_packet)
+    app.action(ids.OPEN_HOME_HANDOFF)(open_packet)
+    app.action(ids.PACKET_BACK)(move_step)
+    app.action(ids.PACKET_NEXT)(move_step)
+    app.action(ids.SUBMIT_PACKET)(submit)
+    app.action(ids.REQUEST_OVERRIDE)(ask_override)
+    app.action(ids.APPROVE_OVERRIDE)(decide)
+    app.action(ids.DENY_OVERRIDE)(decide)
+    app.action(ids.ACCEPT)(accept)
+    app.action(ids.ESCALATE)(escalate)
+    app.action(ids.RECORD_FIRST_TOUCH)(first_touch)
+
+
+def _click(body: dict[str, Any]) -> tuple[ids.Ref, str, str | None]:
+    ref = ids.Ref.loads(body["actions"][0]["value"])
+    channel = (body.get("channel") or body.get("container", {})).get("id") or body.get("container", {}).get("channel_id")
+    return ref, body["user"]["id"], channel
+
+
+def _who_may_escalate(handoff: Handoff, *, actor_matches: bool) -> str | None:
+    if not actor_matches:
+        return f"Only the assigned CSM ({escape_mrkdwn(handoff.csm.email)}) can accept or escalate this handoff."
+    if handoff.status is not Status.SUBMITTED:
+        return f"This handoff is {handoff.status.value.replace('_', ' ')}; there is nothing to escalate now."
+    return None
+
+
+def refusal(exc: BatonError) -> str:
+    """Domain errors in words for the person who clicked."""
+    if isinstance(exc, NotPermitted):
+        return f"You can't do that: {escape_mrkdwn(exc.reason)}."
+    if isinstance(exc, TransitionNotAllowed):
+        return f"Nothing to do: this handoff is already {exc.status.replace('_', ' ')}."
+    return escape_mrkdwn(str(exc))
+
+
+async def save_what_is_valid(ctx: SlackContext, handoff_id: str, actor: Actor, raw: dict[str, Any]) -> None:
+    """Keep every value that passes validation: leaving a step never throws typing away."""
+    try:
+        await ctx.run(ctx.service.save_draft, c.SaveDraft(handoff_id, actor, raw))
+    except PacketInvalid as exc:
+        valid = {k: v for k, v in raw.items() if k not in exc.errors}
+        if valid:
+            await ctx.run(ctx.service.save_draft, c.SaveDraft(handoff_id, actor, valid))
+    except NotPermitted:
+        log.info("draft not saved: %s may not edit %s", actor.id, handoff_id)

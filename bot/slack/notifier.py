@@ -1,0 +1,257 @@
+"""Delivers domain events to Slack: the handoff's place (channel or thread), its pinned card,
+DMs to the people who hold the ball, and the manager thread for exceptions.
+
+Each delivery is a list of named steps. A finished step is recorded, so a delivery retried
+after a crash, an outage or a rate-limit pause resumes where it stopped, and the CSM's direct
+message goes out before the slower channel set-up (Tier 2 rate limits) holds anything up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from bot.notices import notices_for
+from bot.slack import ids
+from bot.slack.calls import SlackCaller, SlackRefused
+from bot.slack.directory import SlackDirectory
+from bot.slack.escape import escape_mrkdwn
+from bot.slack.places import SlackPlaces
+from bot.slack.views import threads
+from bot.slack.views.brief import brief as build_brief
+from bot.slack.views.card import card_text, handoff_card
+from core import events as ev
+from core.handoff import Handoff
+from core.playbook import Place, Playbook
+from core.ports import Clock
+from core.services import HandoffService
+from storage.chat_refs import ChatRefs
+
+Step = Callable[[], Awaitable[str]]
+
+
+class SlackNotifier:
+    def __init__(
+        self, *, call: SlackCaller, service: HandoffService, playbook: Playbook, refs: ChatRefs,
+        directory: SlackDirectory, clock: Clock,
+    ) -> None:
+        self._call = call
+        self._service = service
+        self._playbook = playbook
+        self._refs = refs
+        self._directory = directory
+        self._clock = clock
+        self._places = SlackPlaces(call=call, playbook=playbook, refs=refs, clock=clock)
+
+    async def deliver(self, event: ev.Event, key: str) -> None:
+        handoff = await asyncio.to_thread(self._service.get, event.handoff_id)
+        delivery = _Delivery(self, key, handoff)
+        await delivery.load()
+        handler = _HANDLERS.get(type(event))
+        if handler is not None:
+            await handler(self, delivery, event)
+
+    async def _opened(self, d: _Delivery, event: ev.Event) -> None:
+        h = d.handoff
+        ae_id, csm_id = await d.person(h.ae.email), await d.person(h.csm.email)
+        news = _notice_text(event, h, self._playbook, "csm")
+        if csm_id and news:
+            await d.step("dm_csm", lambda: d.post(csm_id, news, key=csm_id))
+        if self._playbook.segment(h.segment).place is Place.CHANNEL:
+            await self._places.open_channel(d, ae_id=ae_id, csm_id=csm_id)
+        else:
+            await self._places.open_thread(d, ae_id=ae_id, csm_id=csm_id)
+        if ae_id:
+            await d.step("dm_ae", lambda: d.post(ae_id, _fill_text(h), blocks=_fill_blocks(h), key=ae_id))
+
+    async def _edited(self, d: _Delivery, event: ev.Event) -> None:
+        await d.refresh_card()
+
+    async def _submitted(self, d: _Delivery, event: ev.Event) -> None:
+        await d.refresh_card()
+        csm_id = await d.person(d.handoff.csm.email)
+        if csm_id:
+            blocks = build_brief(d.handoff, self._playbook, user_ids=d.user_ids)
+            text = _notice_text(event, d.handoff, self._playbook, "csm")
+
+            async def send_brief() -> str:
+                answer = await self._call("chat.postMessage", channel_key=csm_id, channel=csm_id, text=text,
+                                          blocks=blocks)
+                await d.set_ref("brief", json.dumps({"channel": answer["channel"], "ts": answer["ts"]}))
+                return str(answer["ts"])
+
+            await d.step("brief", send_brief)
+        await d.step("announce", lambda: d.post_in_place(_notice_text(event, d.handoff, self._playbook, "csm")))
+
+    async def _override_requested(self, d: _Delivery, event: ev.Event) -> None:
+        request = d.handoff.overrides[-1]
+        blocks = threads.override_request_blocks(d.handoff, self._playbook, request, user_ids=d.user_ids)
+        managers = await self._places.manager_ids(d)
+        text = " ".join(f"<@{m}>" for m in managers) + " an exception needs a decision"
+
+        async def ask() -> str:
+            ts = await d.post_in_place(text.strip(), blocks=blocks)
+            await d.set_ref("override_ts", ts)
+            return ts
+
+        await d.step("ask_managers", ask)
+        await d.refresh_card()
+
+    async def _override_decided(self, d: _Delivery, event: ev.Event) -> None:
+        request = d.handoff.overrides[-1]
+        ts, channel = d.refs.get("override_ts"), d.refs.get("channel")
+        if ts and channel:
+            blocks = threads.override_decided_blocks(d.handoff, self._playbook, request, user_ids=d.user_ids)
+            await d.step("update_request", lambda: d.update(channel, ts, "Exception decided", blocks))
+        await d.refresh_card()
+        await d.tell("ae", event)
+
+    async def _escalated(self, d: _Delivery, event: ev.Event) -> None:
+        escalation = d.handoff.escalations[-1]
+        ae_id = await d.person(d.handoff.ae.email)
+        if ae_id:
+            blocks = threads.escalation_blocks(d.handoff, self._playbook, escalation, user_ids=d.user_ids)
+            text = _notice_text(event, d.handoff, self._playbook, "ae")
+            await d.step("dm_ae", lambda: d.post(ae_id, text, blocks=blocks, key=ae_id))
+        await d.close_brief("Sent back to the AE")
+        await d.refresh_card()
+        await d.step("announce", lambda: d.post_in_place(_notice_text(event, d.handoff, self._playbook, "ae")))
+
+    async def _flipped(self, d: _Delivery, event: ev.Event) -> None:
+        await d.refresh_card()
+        await d.close_brief("Accepted")
+        blocks = threads.flip_announcement(d.handoff, user_ids=d.user_ids)
+        await d.step("announce", lambda: d.post_in_place(_notice_text(event, d.handoff, self._playbook, "channel"),
+                                                         blocks=blocks))
+
+    async def _other(self, d: _Delivery, event: ev.Event) -> None:
+        await d.refresh_card()
+        for audience in ("channel", "csm", "ae", "managers"):
+            text = _notice_text(event, d.handoff, self._playbook, audience)
+            if text:
+                await d.step(f"tell_{audience}", partial(d.post_in_place, text))
+
+
+class _Delivery:
+    """One outbox message's delivery: its recorded steps and the handoff's Slack references."""
+
+    def __init__(self, notifier: SlackNotifier, key: str, handoff: Handoff) -> None:
+        self.n = notifier
+        self.key = key
+        self.handoff = handoff
+        self.refs: dict[str, str] = {}
+        self.user_ids: dict[str, str] = {}
+
+    async def load(self) -> None:
+        stored = await asyncio.to_thread(self.n._refs.all, self.handoff.id)
+        self.refs = {k.removeprefix("slack."): v for k, v in stored.items() if k.startswith("slack.")}
+        self.user_ids = self.n._directory.known_ids()
+
+    async def step(self, name: str, action: Step) -> str:
+        step_key = f"{self.key}:{name}"
+        done = await asyncio.to_thread(self.n._refs.step_result, step_key)
+        if done is not None:
+            return done
+        result = await action()
+        await asyncio.to_thread(self.n._refs.record_step, step_key, result, at=self.n._clock.now())
+        return result
+
+    async def set_ref(self, name: str, value: str) -> None:
+        self.refs[name] = value
+        await asyncio.to_thread(self.n._refs.set, self.handoff.id, f"slack.{name}", value, at=self.n._clock.now())
+
+    async def person(self, email: str) -> str | None:
+        user_id = await self.n._directory.user_id(self.n._call, email, at=self.n._clock.now())
+        if user_id is None:
+            await self.step(f"unknown:{email.lower()}", lambda: self.n._places.report_unknown(self, email))
+        else:
+            self.user_ids[email.lower()] = user_id
+        return user_id
+
+    async def post(self, channel: str, text: str, *, blocks: list[dict[str, Any]] | None = None,
+                   key: str | None = None, thread_ts: str | None = None) -> str:
+        params: dict[str, Any] = {"channel": channel, "text": text}
+        if blocks:
+            params["blocks"] = blocks
+        if thread_ts:
+            params["thread_ts"] = thread_ts
+        answer = await self.n._call("chat.postMessage", channel_key=key or channel, **params)
+        return str(answer["ts"])
+
+    async def post_in_place(self, text: str, *, blocks: list[dict[str, Any]] | None = None) -> str:
+        channel = self.refs.get("channel")
+        if not channel:
+            return "no-place"  # the place could not be set up; DMs still carried the news
+        return await self.post(channel, text, blocks=blocks, thread_ts=self.refs.get("thread_ts"))
+
+    async def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> str:
+        await self.n._call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks)
+        return ts
+
+    async def refresh_card(self) -> None:
+        """The pinned card always shows the handoff as it is now, so replays converge."""
+        channel, ts = self.refs.get("channel"), self.refs.get("card_ts")
+        if not channel or not ts:
+            return
+        blocks = handoff_card(self.handoff, self.n._playbook, user_ids=self.user_ids, now=self.n._clock.now())
+        text = card_text(self.handoff)
+        await self.step("card", lambda: self.update(channel, ts, text, blocks))
+
+    async def close_brief(self, outcome: str) -> None:
+        """Take the Accept/Escalate buttons off the CSM's copy of the brief once they are used."""
+        if "brief" not in self.refs:
+            return
+        where = json.loads(self.refs["brief"])
+        blocks = [b for b in build_brief(self.handoff, self.n._playbook, user_ids=self.user_ids)
+                  if b.get("type") != "actions"]
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"*{outcome}*"}]})
+        try:
+            await self.step("close_brief", lambda: self.update(where["channel"], where["ts"], outcome, blocks))
+        except SlackRefused as refused:
+            if refused.error != "message_not_found":
+                raise
+
+    async def tell(self, audience: str, event: ev.Event) -> None:
+        text = _notice_text(event, self.handoff, self.n._playbook, audience)
+        email = {"ae": self.handoff.ae.email, "csm": self.handoff.csm.email}.get(audience)
+        user_id = await self.person(email) if email else None
+        if text and user_id:
+            await self.step(f"dm_{audience}", lambda: self.post(user_id, text, key=user_id))
+
+
+def _notice_text(event: ev.Event, handoff: Handoff, playbook: Playbook, audience: str) -> str:
+    return "\n".join(escape_mrkdwn(n.text) for n in notices_for(event, handoff, playbook) if n.to == audience)
+
+
+def _fill_text(handoff: Handoff) -> str:
+    return escape_mrkdwn(f"{handoff.deal.account} closed: fill the handoff packet for {handoff.csm.email}.")
+
+
+def _fill_blocks(handoff: Handoff) -> list[dict[str, Any]]:
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": _fill_text(handoff)}},
+        {"type": "actions", "block_id": "fill", "elements": [{
+            "type": "button", "style": "primary", "action_id": ids.FILL_PACKET,
+            "text": {"type": "plain_text", "text": "Fill packet"}, "value": ids.Ref(h=handoff.id).dumps(),
+        }]},
+    ]
+
+
+_HANDLERS: dict[type[ev.Event], Callable[[SlackNotifier, _Delivery, ev.Event], Awaitable[None]]] = {
+    ev.HandoffOpened: SlackNotifier._opened,
+    ev.PacketEdited: SlackNotifier._edited,
+    ev.PacketSubmitted: SlackNotifier._submitted,
+    ev.OverrideRequested: SlackNotifier._override_requested,
+    ev.OverrideApproved: SlackNotifier._override_decided,
+    ev.OverrideDenied: SlackNotifier._override_decided,
+    ev.HandoffEscalated: SlackNotifier._escalated,
+    ev.OwnershipFlipped: SlackNotifier._flipped,
+    ev.HandoffCancelled: SlackNotifier._other,
+    ev.HandoffClosed: SlackNotifier._other,
+    ev.CsmReassigned: SlackNotifier._other,
+    ev.MilestoneRecorded: SlackNotifier._edited,
+    ev.SlaBreached: SlackNotifier._other,
+}

@@ -1,0 +1,200 @@
+"""Where a handoff lives in Slack: a dedicated private channel, or a thread in a shared one.
+
+Channel sprawl is the first complaint about deal-room tools, so the playbook chooses per
+segment. Channel creation sits behind Slack's Tier 2 limit; every step here is recorded by
+the caller's delivery, so a retry never creates a second channel or card.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from bot.slack.calls import SlackCaller, SlackRefused
+from bot.slack.channel_names import channel_name
+from bot.slack.escape import escape_mrkdwn, truncate
+from bot.slack.views.card import card_text, handoff_card
+from core.playbook import Playbook
+from core.ports import Clock
+from storage.chat_refs import ChatRefs
+
+if TYPE_CHECKING:
+    from bot.slack.notifier import _Delivery
+
+WORKSPACE = "_slack_workspace"  # pseudo-handoff id for workspace-wide references
+MAX_SUFFIX = 20
+_HARMLESS_INVITE_ERRORS = frozenset({
+    "already_in_channel", "cant_invite_self", "user_not_found", "user_is_restricted",
+    "user_is_ultra_restricted", "cant_invite", "user_disabled", "ura_max_channels",
+})
+TOPIC_MAX = 250
+
+
+class SlackPlaces:
+    def __init__(self, *, call: SlackCaller, playbook: Playbook, refs: ChatRefs, clock: Clock) -> None:
+        self._call = call
+        self._playbook = playbook
+        self._refs = refs
+        self._clock = clock
+        self._channel_ids: dict[str, str] = {}
+
+    async def open_channel(self, d: _Delivery, *, ae_id: str | None, csm_id: str | None) -> None:
+        h = d.handoff
+        channel = await d.step("create_channel", lambda: self._create(d))
+        await d.set_ref("channel", channel)
+        people = [u for u in (ae_id, csm_id, *(await self.manager_ids(d))) if u]
+        if people:
+            await d.step("invite", lambda: self._invite(channel, people))
+        topic = truncate(f"Handoff of {h.deal.account}: {h.deal.name} ({h.segment})", TOPIC_MAX)
+        await d.step("topic", lambda: self._ok("conversations.setTopic", channel=channel, topic=topic))
+        purpose = truncate(f"Baton handoff {h.id}: from {h.ae.email} to {h.csm.email}", TOPIC_MAX)
+        await d.step("purpose", lambda: self._ok("conversations.setPurpose", channel=channel, purpose=purpose))
+        await self._post_card(d, channel, thread=False)
+        card_ts = d.refs["card_ts"]
+        await d.step("pin", lambda: self._pin(channel, card_ts))
+        if h.deal.crm_url:
+            url = h.deal.crm_url
+            await d.step("bookmark", lambda: self._ok(
+                "bookmarks.add", channel_id=channel, title="CRM record", type="link", link=url))
+
+    async def open_thread(self, d: _Delivery, *, ae_id: str | None, csm_id: str | None) -> None:
+        channel = await self.shared_channel()
+        await d.set_ref("channel", channel)
+        await self._post_card(d, channel, thread=True)
+        mentions = " and ".join(f"<@{u}>" for u in (ae_id, csm_id) if u) or "Everyone"
+        intro = f"{mentions}: this thread is the handoff of {escape_mrkdwn(d.handoff.deal.account)}."
+        await d.step("thread_intro", lambda: d.post_in_place(intro))
+
+    async def _post_card(self, d: _Delivery, channel: str, *, thread: bool) -> None:
+        blocks = handoff_card(d.handoff, self._playbook, user_ids=d.user_ids, now=self._clock.now())
+        text = card_text(d.handoff)
+
+        async def post() -> str:
+            ts = await d.post(channel, text, blocks=blocks)
+            await d.set_ref("card_ts", ts)
+            if thread:
+                await d.set_ref("thread_ts", ts)
+            return ts
+
+        ts = await d.step("card", post)
+        d.refs.setdefault("card_ts", ts)
+        if thread:
+            d.refs.setdefault("thread_ts", ts)
+
+    async def _create(self, d: _Delivery) -> str:
+        """Create the channel; on `name_taken` adopt our own channel or try the next suffix."""
+        h = d.handoff
+        values = {"account": h.deal.account, "deal_id": h.deal.id, "deal": h.deal.name,
+                  "segment": h.segment, "handoff_id": h.id}
+        template = self._playbook.channels.name_template
+        for suffix in range(MAX_SUFFIX):
+            name = channel_name(template, suffix=suffix, **values)
+            # Remember the name before asking: if we crash after Slack created the channel,
+            # the retry meets `name_taken` for a name we tried, and adopts our own channel.
+            tried_before = d.refs.get("channel_name") == name
+            await d.set_ref("channel_name", name)
+            try:
+                answer = await self._call("conversations.create", name=name, is_private=self._playbook.channels.private)
+                return str(answer["channel"]["id"])
+            except SlackRefused as refused:
+                if refused.error != "name_taken":
+                    raise
+            if tried_before:
+                adopted = await self._find_by_name(name)
+                if adopted:
+                    return adopted
+        raise SlackRefused("conversations.create", "name_taken")
+
+    async def _find_by_name(self, name: str) -> str | None:
+        cursor = ""
+        while True:
+            answer = await self._call("conversations.list", types="public_channel,private_channel",
+                                      exclude_archived=True, limit=200, cursor=cursor)
+            for channel in answer.get("channels", []):
+                if channel.get("name") == name:
+                    return str(channel["id"])
+            cursor = answer.get("response_metadata", {}).get("next_cursor", "")
+            if not cursor:
+                return None
+
+    async def _invite(self, channel: str, users: list[str]) -> str:
+        """Invite everyone in one call; if Slack refuses the batch, invite one by one so a
+        deactivated manager or a stale id never keeps the AE and CSM out."""
+        unique = list(dict.fromkeys(users))
+        try:
+            await self._call("conversations.invite", channel=channel, users=",".join(unique), force=True)
+            return "invited"
+        except SlackRefused as refused:
+            if refused.error in ("already_in_channel", "cant_invite_self") and len(unique) == 1:
+                return "invited"
+        skipped = []
+        for user in unique:
+            try:
+                await self._call("conversations.invite", channel=channel, users=user)
+            except SlackRefused as refused:
+                if refused.error not in _HARMLESS_INVITE_ERRORS:
+                    raise
+                skipped.append(f"{user}:{refused.error}")
+        return "invited" + (f" (skipped {', '.join(skipped)})" if skipped else "")
+
+    async def _pin(self, channel: str, ts: str) -> str:
+        try:
+            await self._call("pins.add", channel=channel, timestamp=ts)
+        except SlackRefused as refused:
+            if refused.error != "already_pinned":
+                raise
+        return "pinned"
+
+    async def _ok(self, method: str, **params: Any) -> str:
+        await self._call(method, **params)
+        return "done"
+
+    async def shared_channel(self) -> str:
+        """The shared handoffs channel by name: found, or created public, and joined."""
+        name = self._playbook.channels.shared_channel.lstrip("#")
+        return await self._named_channel(name)
+
+    async def _named_channel(self, name: str) -> str:
+        if name in self._channel_ids:
+            return self._channel_ids[name]
+        stored = await asyncio.to_thread(self._refs.all, WORKSPACE)
+        channel = stored.get(f"channel:{name}") or await self._find_by_name(name)
+        if channel is None:
+            answer = await self._call("conversations.create", name=name, is_private=False)
+            channel = str(answer["channel"]["id"])
+        else:
+            try:
+                await self._call("conversations.join", channel=channel)
+            except SlackRefused as refused:
+                if refused.error not in ("method_not_supported_for_channel_type", "already_in_channel"):
+                    raise
+        await asyncio.to_thread(self._refs.set, WORKSPACE, f"channel:{name}", channel, at=self._clock.now())
+        self._channel_ids[name] = channel
+        return channel
+
+    async def manager_ids(self, d: _Delivery) -> list[str]:
+        """Managers named in the playbook by Slack id or email (user groups are left to Slack)."""
+        roles = self._playbook.roles
+        found: list[str] = []
+        for entry in dict.fromkeys([*roles.sales_managers, *roles.cs_managers]):
+            if entry.startswith(("U", "W")) and entry.isalnum():
+                found.append(entry)
+            elif "@" in entry and not entry.startswith("@"):
+                user_id = await d.person(entry)
+                if user_id:
+                    found.append(user_id)
+        return found
+
+    async def report_unknown(self, d: _Delivery, email: str) -> str:
+        """Tell RevOps, never drop silently: the CRM names someone Slack does not know."""
+        text = (f":warning: Baton could not find a Slack user with the email {escape_mrkdwn(email)} "
+                f"for the handoff of {escape_mrkdwn(d.handoff.deal.account)} ({d.handoff.id}). "
+                "Fix the email in the CRM or invite them to Slack; the handoff continues without them.")
+        target = self._playbook.channels.managers_channel
+        if target:
+            channel = await self._named_channel(target.lstrip("#"))
+            return await d.post(channel, text)
+        for entry in self._playbook.roles.revops:
+            if entry.startswith(("U", "W")) and entry.isalnum():
+                return await d.post(entry, text)
+        return "nobody to tell"

@@ -1,0 +1,81 @@
+"""A proactive limiter for Slack's Web API tiers, so a quarter-end burst queues instead of 429s.
+
+Slack publishes per-method tiers (per workspace, per minute) and about one message per second
+per channel for chat.postMessage. We stay just under them with token buckets; a 429 that
+still gets through pauses that bucket for the Retry-After Slack asked for.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
+
+METHOD_TIERS = {
+    "conversations.create": 2, "conversations.setTopic": 2, "conversations.setPurpose": 2,
+    "conversations.archive": 2, "pins.add": 2, "bookmarks.add": 2, "conversations.list": 2,
+    "conversations.invite": 3, "conversations.join": 3, "conversations.open": 3, "conversations.info": 3,
+    "chat.update": 3, "users.lookupByEmail": 3, "usergroups.users.list": 2,
+    "users.info": 4, "views.open": 4, "views.update": 4, "views.push": 4, "views.publish": 4,
+    "chat.postEphemeral": 4, "chat.getPermalink": 4,
+}
+POST_MESSAGE = "chat.postMessage"
+POST_MESSAGE_PER_SECOND = 1.0
+HEADROOM = 0.9  # run at 90% of the published rate: Slack counts in its own windows, not ours
+
+
+@dataclass
+class _Bucket:
+    rate: float  # tokens per second
+    capacity: float
+    tokens: float
+    updated: float
+    paused_until: float = 0.0
+
+    def wait(self, now: float) -> float:
+        """Seconds until one token is available (0 when there is one now)."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if now < self.paused_until:
+            return self.paused_until - now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+
+class SlackRateLimiter:
+    """`try_acquire` never sleeps: it takes a slot or says how long to wait, so a caller can
+    put a message back in the queue and serve others (a DM is not stuck behind a channel)."""
+
+    def __init__(self, *, monotonic: Callable[[], float] = time.monotonic, speed: float = 1.0) -> None:
+        self._now = monotonic
+        self._speed = speed  # tests run Slack's clock faster; 1.0 in production
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+
+    def try_acquire(self, method: str, channel: str | None = None) -> float:
+        bucket = self._bucket(method, channel)
+        now = self._now()
+        wait = bucket.wait(now)
+        if wait == 0.0:
+            bucket.tokens -= 1
+        return wait
+
+    def penalize(self, method: str, channel: str | None, retry_after: float) -> None:
+        """Slack said 429: nothing more for this method (or channel) until Retry-After passes."""
+        bucket = self._bucket(method, channel)
+        bucket.paused_until = max(bucket.paused_until, self._now() + retry_after)
+        bucket.tokens = 0
+
+    def _bucket(self, method: str, channel: str | None) -> _Bucket:
+        key = (method, channel or "") if method == POST_MESSAGE else (method, "")
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if method == POST_MESSAGE:
+                rate, capacity = POST_MESSAGE_PER_SECOND * HEADROOM, 2.0
+            else:
+                per_minute = PER_MINUTE[METHOD_TIERS.get(method, 3)]
+                rate, capacity = per_minute * HEADROOM / 60, max(1.0, per_minute / 20)
+            rate *= self._speed
+            bucket = _Bucket(rate=rate, capacity=capacity, tokens=capacity, updated=self._now())
+            self._buckets[key] = bucket
+        return bucket
