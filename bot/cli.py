@@ -88,10 +88,10 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from aiohttp import web
+    import asyncio
 
     from bot.bootstrap import bootstrap
-    from bot.http_server import build_app
+    from bot.serve import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
@@ -100,7 +100,7 @@ def _serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"baton: refusing to start, the playbook is invalid:\n{exc}", file=sys.stderr)
         return 2
-    web.run_app(build_app(baton), port=settings.port, print=lambda msg: logging.info("%s", msg))
+    asyncio.run(serve(baton))
     return 0
 
 

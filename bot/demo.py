@@ -1,191 +1,214 @@
-"""`baton demo`: one whole handoff, from a closed deal to a flipped owner, with no accounts.
+"""`baton demo`: one whole handoff in Slack, from a closed deal to a flipped owner, no accounts.
 
-It runs the real services on a temporary SQLite database with the shipped playbook and plays
-each person's part, delivering the outbox to the terminal the way a chat adapter would.
+Everything real runs: the HTTP server, the Bolt app, signed requests, the SQLite database,
+the outbox dispatcher and slack_sdk's client. Only Slack itself is the in-process simulator,
+and the people are the simulator's driver clicking and typing. What each person sees is
+Slack's Block Kit rendered as text.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import tempfile
-from collections.abc import Callable
+import textwrap
+import time
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+from aiohttp import ClientSession, web
+
 from bot.bootstrap import Baton, bootstrap
 from bot.config import PACKAGED_CONFIG, load_playbook
-from bot.notices import notices_for
+from bot.http_server import build_app
 from bot.settings import Settings
-from core import commands as c
-from core.deal import Deal
-from core.errors import BatonError, NotPermitted, PacketIncomplete, PacketInvalid
-from core.metrics import GroupBy
-from core.people import Actor, actor_for
-from storage.outbox import Outbox
+from bot.slack import ids
+from bot.slack.simulator import SlackSimulator, render_message, render_view
+from bot.slack.simulator.driver import SlackPeople
+from bot.webhook_signing import sign
 
-CLOSED_AT = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
-AE, CSM, MANAGER = "ana.ortiz@example.com", "cara.singh@example.com", "mo.reyes@example.com"
-
-
-class DemoClock:
-    """Story time: each scene moves the clock forward explicitly."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
+SIGNING_SECRET = "demo-signing-secret"
+WEBHOOK_SECRET = "demo-webhook-secret"
+PEOPLE = {"ana": ("ana.ortiz@example.com", "Ana Ortiz", "AE"), "dev": ("dev.patel@example.com", "Dev Patel", "CSM"),
+          "maria": ("maria.gomez@example.com", "Maria Gomez", "sales manager"),
+          "rita": ("revops@example.com", "Rita Okoye", "RevOps")}
+DEAL = {"id": "006-NW-2291", "name": "Platform expansion", "account": "Northwind Traders", "amount": 60000,
+        "currency": "USD", "stage": "Closed Won",
+        "ae_email": "ana.ortiz@example.com", "csm_email": "dev.patel@example.com", "segment": None,
+        "crm_url": "https://crm.example.com/deals/006-NW-2291", "fields": {"contract_signed": True}}
 
 
-class Stage:
-    def __init__(self, baton: Baton, clock: DemoClock, out: TextIO) -> None:
-        self.baton, self.clock, self.out = baton, clock, out
-        self.people = {"ae": AE, "csm": CSM, "managers": MANAGER, "channel": "#handoff channel"}
-
-    def scene(self, hours: float, title: str) -> None:
-        self.clock.at += timedelta(hours=hours)
-        elapsed = (self.clock.at - CLOSED_AT).total_seconds() / 3600
-        self.out.write(f"\n[{self.clock.at:%a %H:%M} UTC, close +{elapsed:.0f}h] {title}\n")
-
-    def say(self, text: str) -> None:
-        self.out.write(f"    {text}\n")
-
-    def attempt(self, who: str, action: Callable[[], Any]) -> Any:
-        """Run one person's action; a refusal is shown the way they would see it, not raised."""
-        try:
-            return action()
-        except PacketInvalid as exc:
-            for field_id, message in exc.errors.items():
-                self.say(f"{who} sees under '{field_id}': {message}")
-        except PacketIncomplete as exc:
-            labels = [self.baton.playbook.field(f).label for f in exc.missing]
-            self.say(f"{who} is told: can't submit yet, missing {', '.join(labels)}")
-        except NotPermitted as exc:
-            self.say(f"{who} is told: {exc.reason}")
-        except BatonError as exc:
-            self.say(f"{who} is told: {exc}")
-        return None
-
-    def deliver(self) -> None:
-        """What the dispatcher would send: each pending outbox message, to its audience, once."""
-        with self.baton.engine.begin() as conn, _session(conn) as session:
-            outbox = Outbox(session)
-            for message in outbox.pending(limit=100, now=self.clock.now()):
-                handoff = self.baton.service.get(message.handoff_id)
-                for notice in notices_for(message.event(), handoff, self.baton.playbook):
-                    self.say(f"-> {self.people[notice.to]} sees: {notice.text}")
-                outbox.mark_sent(message.id, self.clock.now())
-            session.commit()
-
-
-def _session(conn: Any) -> Any:
-    from sqlalchemy.orm import Session
-
-    return Session(bind=conn)
+def packet_steps(today: date) -> list[dict[str, Any]]:
+    """What Ana types in the first four steps (the fourth with a typo in the email)."""
+    return [
+        {"customer_goals": "Consolidate three regional order systems onto one platform by Q2.",
+         "why_they_bought": "EU data residency; the incumbent could not offer it."},
+        {"success_metrics": "Order entry under 2 minutes; 3 regions live within 4 months.",
+         "kickoff_date": (today + timedelta(days=7)).isoformat(),
+         "go_live_date": (today + timedelta(days=120)).isoformat()},
+        {"promises": "Two admin trainings included; 12% discount on year one; SSO at no charge."},
+        {"implementation_contact_name": "Priya Natarajan", "implementation_contact_email": "priya(at)northwind"},
+    ]
 
 
 def run_demo(out: TextIO) -> int:
+    return asyncio.run(_demo(out))
+
+
+class Show:
+    """Prints scenes and what a person sees, indented under their name."""
+
+    def __init__(self, out: TextIO, sim: SlackSimulator) -> None:
+        self.out, self.sim = out, sim
+
+    def scene(self, title: str) -> None:
+        self.out.write(f"\n=== {title}\n")
+
+    def note(self, text: str) -> None:
+        self.out.write(f"  {text}\n")
+
+    def sees(self, who: str, where: str, text: str) -> None:
+        name, role = PEOPLE[who][1], PEOPLE[who][2]
+        self.out.write(f"\n  {name} ({role}) sees {where}:\n")
+        self.out.write(textwrap.indent(text.rstrip(), "    | ") + "\n")
+
+    def message(self, who: str, where: str, message: dict[str, Any]) -> None:
+        self.sees(who, where, render_message(message, users=self.sim.user_names()))
+
+    def view(self, who: str, view: dict[str, Any] | None, errors: dict[str, str] | None = None) -> None:
+        if view is not None:
+            self.sees(who, "a modal", render_view(view, users=self.sim.user_names(), errors=errors))
+
+
+async def _demo(out: TextIO) -> int:
+    sim = SlackSimulator()
+    users = {key: sim.add_user(key, email, real_name=name) for key, (email, name, _) in PEOPLE.items()}
+    sim.add_channel("revops", members=[users["maria"], users["rita"]])
+    await sim.start()
     with tempfile.TemporaryDirectory(prefix="baton-demo-") as tmp:
-        clock = DemoClock(CLOSED_AT)
-        settings = Settings(database_url=f"sqlite:///{Path(tmp) / 'demo.db'}", config_path=PACKAGED_CONFIG)
-        baton = bootstrap(settings, clock=clock, playbook=load_playbook(PACKAGED_CONFIG))
-        _play(Stage(baton, clock, out), baton)
-        baton.engine.dispose()
+        settings = Settings(
+            database_url=f"sqlite:///{Path(tmp) / 'demo.db'}", config_path=PACKAGED_CONFIG,
+            slack_bot_token=sim.bot_token, slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
+            slack_api_url=sim.api_url, deal_webhook_secret=WEBHOOK_SECRET,  # type: ignore[arg-type]
+        )
+        baton = bootstrap(settings, playbook=load_playbook(PACKAGED_CONFIG))
+        runner = web.AppRunner(build_app(baton), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        try:
+            async with SlackPeople(sim, url=f"{url}/slack/events", signing_secret=SIGNING_SECRET) as people:
+                await _story(Show(out, sim), sim, baton, people, users, url)
+        finally:
+            await runner.cleanup()
+            await sim.stop()
+            baton.engine.dispose()
     return 0
 
 
-def _play(stage: Stage, baton: Baton) -> None:
-    svc, playbook = baton.service, baton.playbook
-    ae = actor_for(playbook.roles, user_id="U0AE", email=AE)
-    csm = actor_for(playbook.roles, user_id="U0CSM", email=CSM)
-    stage.out.write("Baton demo: one handoff from a closed deal to a flipped owner.\n"
-                    f"Playbook: shipped app.yaml ({len(playbook.segments)} segments, "
-                    f"{len(playbook.fields)} fields); database: a temporary SQLite file.\n")
+async def _story(show: Show, sim: SlackSimulator, baton: Baton, people: SlackPeople,
+                 users: dict[str, str], url: str) -> None:
+    assert baton.slack is not None
+    deliver = baton.slack.dispatcher.drain
+    ana, dev, maria = users["ana"], users["dev"], users["maria"]
+    show.out.write("Baton demo: a real Baton server, a simulated Slack workspace, one handoff.\n")
 
-    stage.scene(0, "The CRM reports Northwind Traders, Platform expansion: Closed Won, USD 60,000")
-    deal = Deal(
-        id="006-NW-2291", name="Platform expansion", account="Northwind Traders", amount=Decimal(60000),
-        currency="USD", stage="Closed Won", closed_at=CLOSED_AT, ae_email=AE, csm_email=CSM,
-        crm_url="https://crm.example.com/deals/006-NW-2291",
-        fields={"contract_signed": True, "crm_record": "https://crm.example.com/deals/006-NW-2291"},
-    )
-    opened = svc.open_handoff(c.OpenHandoff(deal=deal, actor=Actor.system("crm"), event_id="crm-evt-1"))
-    handoff = svc.get(opened.handoff_id)
-    stage.say(f"Baton opens handoff {handoff.id}: segment {handoff.segment}, owner {handoff.owner.email}, "
-              f"CSM {handoff.csm.email}; contract signed and CRM link pre-filled from the CRM.")
-    stage.deliver()
-    again = svc.open_handoff(c.OpenHandoff(deal=deal, actor=Actor.system("crm"), event_id="crm-evt-1"))
-    stage.say(f"The CRM delivers the same webhook again: same handoff ({again.handoff_id == handoff.id}), "
-              "nobody is notified twice.")
-    stage.deliver()
+    show.scene("The CRM reports Northwind Traders, Platform expansion: Closed Won, USD 60,000")
+    status, answer = await _webhook(url, "crm-evt-1")
+    show.note(f"POST /webhooks/deals (signed) -> {status} {json.dumps(answer)}")
+    status, again = await _webhook(url, "crm-evt-1")
+    show.note(f"The CRM delivers it again -> {status}, same handoff: {again['handoff_id'] == answer['handoff_id']}")
+    handoff_id = answer["handoff_id"]
+    await deliver()
+    show.message("dev", "a DM from Baton", sim.ims(dev)[-1])
+    channel = baton.service.get(handoff_id)
+    refs = _refs(baton, handoff_id)
+    room = sim.workspace.channels[refs["slack.channel"]]
+    members = ", ".join(sorted(sim.workspace.users[m].name for m in room.members if m != sim.bot_user_id))
+    show.note(f"Baton created #{room.name} (private: {room.is_private}; members: {members}), "
+              f"pinned the card and bookmarked the CRM record.")
+    show.message("ana", f"the pinned card in #{room.name}", _card(sim, refs))
 
-    stage.scene(2, "Ana (AE) fills the packet, one step at a time")
-    stage.attempt("Ana", lambda: svc.save_draft(c.SaveDraft(handoff.id, ae, {
-        "customer_goals": "Consolidate three regional order systems onto one platform by Q2.",
-        "why_they_bought": "Our EU data residency; the incumbent could not offer it.",
-        "success_metrics": "Order entry time under 2 minutes; 3 regions live by March 31.",
-        "promises": "Two admin trainings included; 12% discount on year one; SSO at no charge.",
-    })))
-    stage.say("Saved as a draft: 4 fields.")
-    stage.attempt("Ana", lambda: svc.save_draft(c.SaveDraft(handoff.id, ae, {
-        "kickoff_date": "2026-10-20", "implementation_contact_email": "ops-lead(at)northwind",
-    })))
-    stage.say("Nothing from that step was saved; Ana corrects it.")
-    stage.attempt("Ana", lambda: svc.save_draft(c.SaveDraft(handoff.id, ae, {
-        "kickoff_date": "2026-11-09", "go_live_date": "2027-03-31", "implementation_contact_name": "Priya Natarajan",
-        "implementation_contact_email": "priya.natarajan@northwind.example",
-    })))
-    stage.attempt("Ana", lambda: svc.submit(c.SubmitPacket(handoff.id, ae)))
-    stage.attempt("Ana", lambda: svc.save_draft(c.SaveDraft(handoff.id, ae, {
-        "risks": "IT is stretched until January.", "billing_confirmed": True,
-    })))
-    if stage.attempt("Ana", lambda: svc.submit(c.SubmitPacket(handoff.id, ae))):
-        stage.say("Packet submitted, complete.")
-    stage.deliver()
+    show.scene("Ana (AE) fills the packet from her DM, one step at a time")
+    await people.click(ana, ids.FILL_PACKET)
+    show.view("ana", people.top_view(ana))
+    for values in packet_steps(datetime.now(UTC).date()):
+        result = await people.submit(ana, values)
+    show.view("ana", people.top_view(ana), errors=result.errors)
+    result = await people.submit(ana, {"implementation_contact_email": "priya.natarajan@northwind.example"})
+    show.note("She fixes the email; Baton saves the step and moves on.")
+    await people.submit(ana, {})
+    result = await people.submit(ana, {"billing_confirmed": True})
+    show.view("ana", people.top_view(ana))
 
-    stage.scene(3, "Cara (CSM) reads the brief and sends it back")
-    stage.attempt("Ana", lambda: svc.accept(c.AcceptHandoff(handoff.id, ae)))
-    stage.attempt("Cara", lambda: svc.escalate(c.EscalateHandoff(
-        handoff.id, csm, ("risks",), "Which IT constraints, and who decides the January plan?")))
-    stage.deliver()
+    show.scene("Ana asks a manager for an exception: the risks are still unknown")
+    await people.click(ana, ids.REQUEST_OVERRIDE, in_view=True)
+    await people.submit(ana, {"override_reason": "Their IT lead is out until Monday; risks come after kickoff."})
+    await deliver()
+    request = _last_in(sim, refs["slack.channel"], ids.APPROVE_OVERRIDE)
+    show.message("maria", f"in #{room.name}", request)
+    await people.click(dev, ids.APPROVE_OVERRIDE, channel=room.id)
+    show.sees("dev", "(only to him)", sim.ephemerals(dev)[-1]["text"])
+    await people.click(maria, ids.APPROVE_OVERRIDE, channel=room.id)
+    await deliver()
+    show.message("maria", "the request, updated", next(m for m in sim.messages(room.id) if m["ts"] == request["ts"]))
 
-    stage.scene(1, "Ana fixes the risks and resubmits")
-    stage.attempt("Ana", lambda: svc.save_draft(c.SaveDraft(handoff.id, ae, {
-        "risks": "IT change freeze Dec 15-Jan 10; Priya decides the rollout order; SSO needs their IdP team.",
-    })))
-    stage.attempt("Ana", lambda: svc.submit(c.SubmitPacket(handoff.id, ae)))
-    stage.deliver()
+    show.scene("Dev (CSM) reads the brief and accepts")
+    show.message("dev", "a DM from Baton", _last_in(sim, _im(sim, dev), ids.ACCEPT))
+    await people.click(ana, ids.ACCEPT, channel=room.id)
+    show.sees("ana", "(only to her)", sim.ephemerals(ana)[-1]["text"])
+    await people.click(dev, ids.ACCEPT)
+    await deliver()
+    show.message("ana", f"the card in #{room.name}", _card(sim, refs))
+    show.message("ana", f"in #{room.name}", sim.messages(room.id)[-1])
+    await people.click(ana, ids.VIEW_PACKET, channel=room.id)
+    show.note("Ana can still open the packet, read-only: " + _title(people.top_view(ana)))
 
-    stage.scene(1, "Cara accepts: ownership flips")
-    stage.attempt("Cara", lambda: svc.accept(c.AcceptHandoff(handoff.id, csm)))
-    stage.deliver()
-    flipped = svc.get(handoff.id)
-    stage.say(f"Owner is now {flipped.owner.email} (state: {flipped.status}).")
-    stage.attempt("Ana", lambda: svc.save_draft(c.SaveDraft(handoff.id, ae, {"risks": "n/a"})))
-    stage.attempt("Ana", lambda: svc.comment(c.AddComment(handoff.id, ae, "Priya prefers Tuesday calls.")))
-    stage.say("Ana can still comment: recorded in the audit trail.")
-
-    stage.scene(13, "Cara records the first customer touch and the kickoff date")
-    stage.attempt("Cara", lambda: svc.record_milestone(c.RecordMilestone(handoff.id, csm, "first_touch")))
-    stage.attempt("Cara", lambda: svc.record_milestone(
-        c.RecordMilestone(handoff.id, csm, "kickoff", {"on": date(2026, 11, 9)})))
-    stage.deliver()
-
-    _report(stage, baton, handoff.id)
-
-
-def _report(stage: Stage, baton: Baton, handoff_id: str) -> None:
     final = baton.service.get(handoff_id)
-    stage.scene(0, "What RevOps sees")
-    stage.say(f"Audit trail of {final.id}: {len(final.audit)} entries")
-    for entry in final.audit:
-        stage.say(f"  {entry.seq:>2} {entry.at:%a %H:%M} {entry.actor_id:<14} {entry.action:<20} "
-                  f"{entry.from_status} -> {entry.to_status}")
-    period = (CLOSED_AT - timedelta(days=1), CLOSED_AT + timedelta(days=30))
-    for row in baton.service.metrics(*period, by=GroupBy.SEGMENT):
-        stage.say(f"Metrics [{row.group}]: {row.handoffs} handoff, completion {row.completion_rate:.0%}, "
-                  f"time to submit {row.hours_to_submit}h, to accept {row.hours_to_accept}h, "
-                  f"to first touch {row.hours_to_first_touch}h, escalation rate {row.escalation_rate:.0%}")
-    stage.out.write(f"\nDone: {final.deal.account} is owned by {final.owner.email}; "
-                    f"the handoff is {final.status}.\n")
+    show.scene("What RevOps can check")
+    show.note(f"Audit trail of {final.id}: " + ", ".join(e.action for e in final.audit))
+    approver = sim.workspace.users[str(final.overrides[-1].decided_by)].real_name
+    show.note(f"Exception recorded: {final.overrides[-1].reason!r}, approved by {approver}")
+    calls = sum(1 for c in sim.calls if c.method == "conversations.create")
+    show.note(f"Slack calls made: {len(sim.calls)} (one channel created: {calls == 1}); "
+              f"deal {channel.deal.id} opened once despite the redelivery.")
+    show.out.write(f"\nDone: {final.deal.account} is owned by {final.owner.email}; the handoff is {final.status}.\n")
+
+
+async def _webhook(url: str, event_id: str) -> tuple[int, dict[str, Any]]:
+    closed_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
+    body = json.dumps({"event_id": event_id, "deal": {**DEAL, "closed_at": closed_at}}).encode()
+    ts = str(int(time.time()))
+    headers = {"X-Baton-Timestamp": ts, "X-Baton-Signature": sign(WEBHOOK_SECRET, ts, body),
+               "Content-Type": "application/json"}
+    async with ClientSession() as session, session.post(f"{url}/webhooks/deals", data=body, headers=headers) as r:
+        return r.status, await r.json()
+
+
+def _refs(baton: Baton, handoff_id: str) -> dict[str, str]:
+    from storage.chat_refs import ChatRefs
+
+    return ChatRefs(baton.engine).all(handoff_id)
+
+
+def _card(sim: SlackSimulator, refs: dict[str, str]) -> dict[str, Any]:
+    return next(m for m in sim.messages(refs["slack.channel"]) if m["ts"] == refs["slack.card_ts"])
+
+
+def _im(sim: SlackSimulator, user: str) -> str:
+    found = sim.workspace.im_with(user)
+    assert found is not None
+    return found.id
+
+
+def _last_in(sim: SlackSimulator, channel: str, action_id: str) -> dict[str, Any]:
+    for message in reversed(sim.messages(channel)):
+        if action_id in json.dumps(message.get("blocks") or []):
+            return message
+    raise LookupError(action_id)
+
+
+def _title(view: dict[str, Any] | None) -> str:
+    return str((view or {}).get("title", {}).get("text", "no modal"))

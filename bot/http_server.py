@@ -30,14 +30,15 @@ BATON: web.AppKey[Baton] = web.AppKey("baton", Baton)
 MAX_WEBHOOK_BYTES = 256 * 1024
 
 
-def build_app(baton: Baton) -> web.Application:
+def build_app(baton: Baton, *, slack_over_http: bool = True) -> web.Application:
     app = web.Application(client_max_size=MAX_WEBHOOK_BYTES)
     app[BATON] = baton
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_post("/webhooks/deals", deal_webhook)
     if baton.slack is not None:
-        app.router.add_post("/slack/events", slack_events)
+        if slack_over_http:
+            app.router.add_post("/slack/events", slack_events)
         app.cleanup_ctx.append(_dispatcher)
     return app
 

@@ -82,7 +82,11 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         if not handoff.ae.matches(actor):
             await ctx.ephemeral(client, channel=channel, user=user, text="Only the deal's AE asks for an exception.")
             return
-        await client.views_open(trigger_id=body["trigger_id"], view=forms.override_modal(handoff, ctx.playbook))
+        view = forms.override_modal(handoff, ctx.playbook)
+        if body.get("view"):  # clicked inside the packet modal: stack the form on top of it
+            await client.views_push(trigger_id=body["trigger_id"], view=view)
+        else:
+            await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     async def decide(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -151,10 +155,18 @@ def _who_may_escalate(handoff: Handoff, *, actor_matches: bool) -> str | None:
     return None
 
 
+_ACTION_WORDS = {
+    "approve_override": "approve this exception", "deny_override": "deny this exception",
+    "accept": "accept this handoff", "escalate": "send this handoff back", "submit": "submit this packet",
+    "request_override": "ask for an exception", "close": "close this handoff", "cancel": "cancel this handoff",
+}
+
+
 def refusal(exc: BatonError) -> str:
     """Domain errors in words for the person who clicked."""
     if isinstance(exc, NotPermitted):
-        return f"You can't do that: {escape_mrkdwn(exc.reason)}."
+        action = _ACTION_WORDS.get(exc.action, exc.action.replace("_", " "))
+        return f"You can't {escape_mrkdwn(action)}: {escape_mrkdwn(exc.reason)}."
     if isinstance(exc, TransitionNotAllowed):
         return f"Nothing to do: this handoff is already {exc.status.replace('_', ' ')}."
     return escape_mrkdwn(str(exc))

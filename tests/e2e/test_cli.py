@@ -26,15 +26,19 @@ def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) 
                           env={**os.environ, **(env or {})}, cwd=cwd or REPO)
 
 
-def test_the_demo_runs_a_handoff_to_a_flipped_owner() -> None:
+def test_the_demo_runs_a_slack_handoff_to_a_flipped_owner() -> None:
     result = run("demo")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "Ownership moved from ana.ortiz@example.com to cara.singh@example.com" in out
-    assert "Ana is told: only the assigned CSM can do that" in out
-    assert "Ana is told: ownership has moved to the CSM" in out
-    assert "Done: Northwind Traders is owned by cara.singh@example.com; the handoff is accepted." in out
-    assert out.count("New handoff coming your way") == 1  # the redelivered webhook notified nobody
+    assert "POST /webhooks/deals (signed) -> 202" in out
+    assert "The CRM delivers it again -> 200, same handoff: True" in out
+    assert "Dev Patel (CSM) sees a DM from Baton" in out and "New handoff coming your way" in out
+    assert "must be an email address" in out  # the inline error Ana sees in the modal
+    assert "Maria Gomez (sales manager) sees" in out and "[ Approve ]  [ Deny ]" in out
+    assert "You can't approve this exception: only a sales or CS manager can do that." in out
+    assert "You can't accept this handoff: only the assigned CSM can do that." in out
+    assert "Accepted by @dev" in out
+    assert "Done: Northwind Traders is owned by dev.patel@example.com; the handoff is accepted." in out
 
 
 def test_check_config_accepts_the_shipped_playbook() -> None:

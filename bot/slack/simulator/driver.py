@@ -46,6 +46,7 @@ class SlackPeople:
         self.url = url
         self._secret = signing_secret
         self._session: aiohttp.ClientSession | None = None
+        self._typed: dict[str, dict[str, Any]] = {}  # view id -> what the person typed, kept on errors
 
     async def __aenter__(self) -> SlackPeople:
         self._session = aiohttp.ClientSession()
@@ -117,9 +118,12 @@ class SlackPeople:
     async def submit(self, user: str, values: dict[str, Any] | None = None) -> Answer:
         """Fill the open modal (by block id, in plain Python values) and press its submit button."""
         view = self._top_view(user)
-        view["state"] = {"values": _state(view["blocks"], values or {})}
+        typed = {**self._typed.pop(view["id"], {}), **(values or {})}
+        view["state"] = {"values": _state(view["blocks"], typed)}
         payload = self._base("view_submission", user) | {"view": view, "response_urls": []}
         answer = await self._send_payload(payload)
+        if answer.errors:
+            self._typed[view["id"]] = typed  # Slack's client keeps the inputs when it shows errors
         self._apply(user, view["id"], answer)
         return answer
 

@@ -1,0 +1,47 @@
+"""`baton serve`: one process serving every HTTP route and delivering the outbox.
+
+With SLACK_APP_TOKEN set, Slack traffic arrives over Socket Mode (a websocket Baton opens to
+Slack, so no public URL is needed) and `/slack/events` is not served.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from aiohttp import web
+
+from bot.bootstrap import Baton
+from bot.http_server import build_app
+
+log = logging.getLogger(__name__)
+
+
+async def serve(baton: Baton, *, host: str = "0.0.0.0") -> None:
+    socket_mode = baton.slack is not None and baton.settings.slack_app_token is not None
+    app = build_app(baton, slack_over_http=not socket_mode)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, baton.settings.port).start()
+    log.info("Baton is serving on port %d (Slack over %s)", baton.settings.port,
+             "Socket Mode" if socket_mode else ("HTTP" if baton.slack else "nothing: no SLACK_BOT_TOKEN"))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    handler = None
+    try:
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            assert baton.slack is not None and baton.settings.slack_app_token is not None
+            handler = AsyncSocketModeHandler(baton.slack.bolt, baton.settings.slack_app_token.get_secret_value())
+            await handler.connect_async()
+        await stop.wait()
+    finally:
+        if handler is not None:
+            await handler.close_async()
+        await runner.cleanup()
