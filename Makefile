@@ -63,7 +63,7 @@ bench: $(STAMP)
 	else \
 	  for f in bench/*.py; do \
 	    [ -e "$$f" ] || continue; \
-	    [ "$$(basename "$$f")" = __init__.py ] && continue; \
+	    case "$$(basename "$$f")" in _*) continue;; esac; \
 	    echo "==> $$f"; $(BIN)/python "$$f"; \
 	  done; \
 	fi
