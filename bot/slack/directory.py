@@ -8,7 +8,11 @@ does not spend Slack's rate limit again.
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
+import time
 from datetime import datetime
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -18,15 +22,20 @@ from core.people import Actor, actor_for
 from core.playbook import Roles
 from storage.chat_refs import ChatRefs
 
-DIRECTORY = "_slack_directory"  # the pseudo-handoff id under which email -> user id is kept
+log = logging.getLogger(__name__)
+DIRECTORY = "_slack_directory"
+GROUP_TTL_SECONDS = 300.0  # the pseudo-handoff id under which email -> user id is kept
 
 
 class SlackDirectory:
-    def __init__(self, *, refs: ChatRefs, roles: Roles) -> None:
+    def __init__(self, *, refs: ChatRefs, roles: Roles, group_ttl: float = GROUP_TTL_SECONDS) -> None:
         self._refs = refs
         self._roles = roles
         self._ids: dict[str, str | None] = {}
         self._emails: dict[str, str | None] = {}
+        self._group_ttl = group_ttl
+        self._groups: dict[str, set[str]] = {}  # handle -> member ids
+        self._groups_at = -math.inf
 
     async def user_id(self, call: SlackCaller, email: str, *, at: datetime) -> str | None:
         """The Slack id for an email, or None when no Slack user has it (`users_not_found`)."""
@@ -61,7 +70,31 @@ class SlackDirectory:
         email = self._emails[user_id]
         if email:
             self._ids.setdefault(email.lower(), user_id)
-        return actor_for(self._roles, user_id=user_id, email=email)
+        groups = await self._groups_of(client, user_id)
+        return actor_for(self._roles, user_id=user_id, email=email, groups=groups)
+
+    async def _groups_of(self, client: AsyncWebClient, user_id: str) -> list[str]:
+        """The @handles (among those the playbook names) this person belongs to.
+
+        Membership is read from Slack, cached for a few minutes: RevOps manages who is a
+        manager in Slack's user groups, and Baton follows without a restart.
+        """
+        wanted = {e.lstrip("@").lower() for e in (*self._roles.sales_managers, *self._roles.cs_managers,
+                                                  *self._roles.revops) if e.startswith("@")}
+        if not wanted:
+            return []
+        if time.monotonic() - self._groups_at > self._group_ttl:
+            try:
+                answer = await client.usergroups_list(include_users=True)
+                listed: list[dict[str, Any]] = list(answer.get("usergroups", []))
+                self._groups = {str(g["handle"]).lower(): set(g.get("users", []))
+                                for g in listed if str(g.get("handle", "")).lower() in wanted}
+            except SlackApiError as exc:
+                log.warning("could not read Slack user groups (%s); @group roles are ignored",
+                            exc.response.get("error"))
+                self._groups = {}
+            self._groups_at = time.monotonic()
+        return [handle for handle, members in self._groups.items() if user_id in members]
 
     def known_ids(self) -> dict[str, str]:
         """Emails already resolved to Slack ids, for mentions in views."""

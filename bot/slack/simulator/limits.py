@@ -51,6 +51,7 @@ METHOD_LIMITS: dict[str, tuple[Window, ...]] = {
     "users.info": TIER_4,
     "users.list": TIER_2,
     "usergroups.users.list": TIER_2,
+    "usergroups.list": TIER_2,
     "team.info": TIER_3,
     "views.open": TIER_4,
     "views.push": TIER_4,

@@ -81,6 +81,7 @@ class Seeding:
         with self._lock:
             group = self.workspace.mint("S")
             self.workspace.usergroups[group] = list(members)
+            self.workspace.usergroup_handles[group] = handle.lstrip("@")
             return group
 
     def add_message(

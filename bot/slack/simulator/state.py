@@ -130,6 +130,7 @@ class Workspace:
         self.ephemerals: dict[str, list[dict[str, Any]]] = {}
         self.triggers: dict[str, Trigger] = {}
         self.usergroups: dict[str, list[str]] = {}
+        self.usergroup_handles: dict[str, str] = {}  # group id -> handle, as `usergroups.list` shows
         self._last_ts = 0
         bot = User(self.mint("U"), "baton", "Baton", None, "America/New_York", True, self.mint("B"))
         self.bot = bot

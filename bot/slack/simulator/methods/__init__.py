@@ -39,7 +39,6 @@ NOT_SIMULATED = {
     "users.conversations",
     "users.getPresence",
     "users.profile.get",
-    "usergroups.list",
     "files.upload",
     "files.uploadV2",
     "files.getUploadURLExternal",

@@ -1,4 +1,4 @@
-"""Who is who: auth.test, users.*, usergroups.users.list, team.info and api.test."""
+"""Who is who: auth.test, users.*, usergroups.list, usergroups.users.list, team.info and api.test."""
 
 from __future__ import annotations
 
@@ -67,6 +67,20 @@ def usergroup_users(ws: Workspace, args: Args) -> dict[str, Any]:
     return {"ok": True, "users": list(ws.usergroups[group])}
 
 
+def usergroup_list(ws: Workspace, args: Args) -> dict[str, Any]:
+    """User groups with their handles; `include_users` adds the member ids, as Slack does."""
+    with_users = args.flag("include_users")
+    groups = []
+    for group, members in ws.usergroups.items():
+        handle = ws.usergroup_handles.get(group, group.lower())
+        entry: dict[str, Any] = {"id": group, "team_id": ws.team_id, "handle": handle, "name": handle,
+                                 "is_usergroup": True, "user_count": len(members)}
+        if with_users:
+            entry["users"] = list(members)
+        groups.append(entry)
+    return {"ok": True, "usergroups": groups}
+
+
 def team_info(ws: Workspace, args: Args) -> dict[str, Any]:
     team = {
         "id": ws.team_id,
@@ -85,5 +99,6 @@ HANDLERS: dict[str, Handler] = {
     "users.info": info,
     "users.list": list_users,
     "usergroups.users.list": usergroup_users,
+    "usergroups.list": usergroup_list,
     "team.info": team_info,
 }
