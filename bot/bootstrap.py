@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from bot.config import ConfigError, Problem, default_config_path, load_playbook
 from bot.settings import Settings
+from bot.sla import SlaRuntime
 from core.clock import SystemClock
 from core.playbook import Playbook
 from core.ports import Clock
@@ -19,7 +20,6 @@ from core.services import HandoffService
 from storage.chat_refs import ChatRefs
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from storage.uow import sql_uow_factory
 
 if TYPE_CHECKING:
     from bot.slack.app import SlackRuntime
@@ -32,6 +32,7 @@ class Baton:
     engine: Engine
     service: HandoffService
     clock: Clock
+    sla: SlaRuntime
     slack: SlackRuntime | None = None
 
 
@@ -45,8 +46,10 @@ def bootstrap(
         upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     clock = clock or SystemClock()
-    service = HandoffService(playbook=playbook, uow=sql_uow_factory(engine), clock=clock)
-    baton = Baton(settings=settings, playbook=playbook, engine=engine, service=service, clock=clock)
+    sla = SlaRuntime.build(engine=engine, playbook=playbook, clock=clock)
+    # Every commit that changes a handoff replans its SLA timers in the same transaction.
+    service = HandoffService(playbook=playbook, uow=sla.sweeper.unit_of_work, clock=clock)
+    baton = Baton(settings=settings, playbook=playbook, engine=engine, service=service, clock=clock, sla=sla)
     baton.slack = _slack(baton) if settings.slack_bot_token else None
     return baton
 
@@ -60,11 +63,12 @@ def _slack(baton: Baton) -> SlackRuntime:
         raise ConfigError([Problem(path="SLACK_SIGNING_SECRET", line=None, column=None, hint=None,
                                    message="is required to verify Slack's requests (or set SLACK_APP_TOKEN "
                                            "for Socket Mode)")], source="environment")
+    from bot.llm import build_drafter  # None without OPENAI_API_KEY: the feature is off
     from bot.slack.app import build_slack  # only deployments with Slack load the Slack adapter
 
     return build_slack(
         token=settings.slack_bot_token.get_secret_value(), signing_secret=secret,
         api_url=settings.slack_api_url, service=baton.service, playbook=baton.playbook,
-        refs=ChatRefs(baton.engine), clock=baton.clock, engine=baton.engine,
-        llm_enabled=settings.openai_api_key is not None,
+        refs=ChatRefs(baton.engine), clock=baton.clock, engine=baton.engine, sla=baton.sla,
+        drafter=build_drafter(settings),
     )

@@ -27,6 +27,7 @@ from bot.slack import ids
 from bot.slack.simulator import SlackSimulator, render_message, render_view
 from bot.slack.simulator.driver import SlackPeople
 from bot.webhook_signing import sign
+from core.machine import Status
 
 SIGNING_SECRET = "demo-signing-secret"
 WEBHOOK_SECRET = "demo-webhook-secret"
@@ -133,6 +134,7 @@ async def _story(show: Show, sim: SlackSimulator, baton: Baton, people: SlackPeo
 
     show.scene("Ana (AE) fills the packet from her DM, one step at a time")
     await people.click(ana, ids.FILL_PACKET)
+    await people.until(people.modal_is(ana, ids.PACKET_STEP), what="the packet modal")
     show.view("ana", people.top_view(ana))
     for values in packet_steps(datetime.now(UTC).date()):
         result = await people.submit(ana, values)
@@ -145,25 +147,31 @@ async def _story(show: Show, sim: SlackSimulator, baton: Baton, people: SlackPeo
 
     show.scene("Ana asks a manager for an exception: the risks are still unknown")
     await people.click(ana, ids.REQUEST_OVERRIDE, in_view=True)
+    await people.until(people.modal_is(ana, ids.OVERRIDE_FORM), what="the exception form")
     await people.submit(ana, {"override_reason": "Their IT lead is out until Monday; risks come after kickoff."})
     await deliver()
     request = _last_in(sim, refs["slack.channel"], ids.APPROVE_OVERRIDE)
     show.message("maria", f"in #{room.name}", request)
     await people.click(dev, ids.APPROVE_OVERRIDE, channel=room.id)
-    show.sees("dev", "(only to him)", sim.ephemerals(dev)[-1]["text"])
+    await people.until(lambda: bool(_private(sim, dev)), what="Baton's answer to Dev")
+    show.sees("dev", "(only to him)", _private(sim, dev)[-1])
     await people.click(maria, ids.APPROVE_OVERRIDE, channel=room.id)
+    await people.until(lambda: baton.service.get(handoff_id).status is Status.SUBMITTED, what="the approval")
     await deliver()
     show.message("maria", "the request, updated", next(m for m in sim.messages(room.id) if m["ts"] == request["ts"]))
 
     show.scene("Dev (CSM) reads the brief and accepts")
     show.message("dev", "a DM from Baton", _last_in(sim, _im(sim, dev), ids.ACCEPT))
     await people.click(ana, ids.ACCEPT, channel=room.id)
-    show.sees("ana", "(only to her)", sim.ephemerals(ana)[-1]["text"])
+    await people.until(lambda: bool(_private(sim, ana)), what="Baton's answer to Ana")
+    show.sees("ana", "(only to her)", _private(sim, ana)[-1])
     await people.click(dev, ids.ACCEPT)
+    await people.until(lambda: baton.service.get(handoff_id).status is Status.ACCEPTED, what="the acceptance")
     await deliver()
     show.message("ana", f"the card in #{room.name}", _card(sim, refs))
     show.message("ana", f"in #{room.name}", sim.messages(room.id)[-1])
     await people.click(ana, ids.VIEW_PACKET, channel=room.id)
+    await people.until(lambda: people.top_view(ana) is not None, what="the read-only packet")
     show.note("Ana can still open the packet, read-only: " + _title(people.top_view(ana)))
 
     final = baton.service.get(handoff_id)
@@ -208,6 +216,11 @@ def _last_in(sim: SlackSimulator, channel: str, action_id: str) -> dict[str, Any
         if action_id in json.dumps(message.get("blocks") or []):
             return message
     raise LookupError(action_id)
+
+
+def _private(sim: SlackSimulator, user: str) -> list[str]:
+    """What Baton told this person alone: ephemeral messages."""
+    return [str(e.get("text", "")) for e in sim.ephemerals(user)]
 
 
 def _title(view: dict[str, Any] | None) -> str:

@@ -3,7 +3,8 @@
 It claims due messages with a lease (so replicas share the work and a crashed process's
 claims come back), delivers them through an adapter's `deliver`, and records the outcome.
 A rate-limit pause puts a message back without counting a failure; an outage backs off
-exponentially; a refusal that retrying cannot fix is parked as dead with its reason.
+exponentially for as long as it lasts (it never kills a message); a refusal that retrying cannot
+fix, or an unexpected error that keeps coming back, is parked as dead with its reason.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from storage.outbox import Outbox, OutboxMessage
 
 log = logging.getLogger(__name__)
 Deliver = Callable[[Event, str], Awaitable[None]]
+Backoff = Callable[[int], float]  # seconds to wait before the given attempt number
 MAX_ATTEMPTS = 12
 LEASE = timedelta(seconds=90)
 MAX_BACKOFF_SECONDS = 600.0
@@ -38,10 +40,12 @@ def backoff_seconds(attempts: int) -> float:
 class OutboxDispatcher:
     def __init__(
         self, *, engine: Engine, deliver: Deliver, clock: Clock, batch: int = 50, concurrency: int = 16,
+        backoff: Backoff = backoff_seconds,
     ) -> None:
         self._engine = engine
         self._deliver = deliver
         self._clock = clock
+        self.backoff = backoff  # how long to wait before a retry; tests shorten it
         self._batch = batch
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
@@ -95,7 +99,9 @@ class OutboxDispatcher:
             except RetryLater as later:
                 wait, reason = later.seconds, later.reason
                 if later.counts:
-                    await self._failed(message, reason, max(wait, backoff_seconds(message.attempts + 1)))
+                    # Slack is down or unreachable: wait it out, however long it lasts.
+                    retry_in = max(wait, self.backoff(message.attempts + 1))
+                    await self._settle(lambda o, now: o.mark_failed(message.id, reason, now + timedelta(seconds=retry_in)))
                 else:
                     await self._settle(lambda o, now: o.release(message.id, now + timedelta(seconds=wait)))
                 return
@@ -106,7 +112,7 @@ class OutboxDispatcher:
                 return
             except Exception as exc:
                 log.exception("delivering outbox message %s failed", message.key)
-                await self._failed(message, f"{type(exc).__name__}: {exc}", backoff_seconds(message.attempts + 1))
+                await self._failed(message, f"{type(exc).__name__}: {exc}", self.backoff(message.attempts + 1))
                 return
             self.delivered += 1
             await self._settle(lambda o, now: o.mark_sent(message.id, now))

@@ -1,4 +1,5 @@
-"""`baton serve`: one process serving every HTTP route and delivering the outbox.
+"""`baton serve`: one process serving every HTTP route, delivering the outbox and running the
+scheduler (the SLA sweep every 30 seconds, the weekly digest; bot/scheduler.py).
 
 With SLACK_APP_TOKEN set, Slack traffic arrives over Socket Mode (a websocket Baton opens to
 Slack, so no public URL is needed) and `/slack/events` is not served.
@@ -15,6 +16,7 @@ from aiohttp import web
 
 from bot.bootstrap import Baton
 from bot.http_server import build_app
+from bot.scheduler import build_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,8 @@ async def serve(baton: Baton, *, host: str = "0.0.0.0") -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     handler = None
+    scheduler = build_scheduler(baton.sla, wake=baton.slack.dispatcher.wake if baton.slack else None)
+    scheduler.start()  # SLA sweep, weekly digest
     try:
         if socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -42,6 +46,7 @@ async def serve(baton: Baton, *, host: str = "0.0.0.0") -> None:
             await handler.connect_async()
         await stop.wait()
     finally:
+        scheduler.shutdown(wait=False)
         if handler is not None:
             await handler.close_async()
         await runner.cleanup()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.deal import Deal
+from core.handoff import ReviewedSuggestion
 from core.people import Actor
 
 
@@ -92,3 +93,26 @@ class ReassignCsm:
     handoff_id: str
     actor: Actor
     csm_email: str
+
+
+@dataclass(frozen=True)
+class ApplySuggestions:
+    """Keep the values drafted from notes that the AE ticked (as they left them); record them all."""
+
+    handoff_id: str
+    actor: Actor
+    values: dict[str, Any]
+    reviewed: tuple[ReviewedSuggestion, ...]
+    model: str
+    prompt_version: str
+
+
+@dataclass(frozen=True)
+class SnoozeNudge:
+    """Put off one timer's nudges to `recipient` (the person clicking) for the playbook's snooze."""
+
+    handoff_id: str
+    actor: Actor
+    timer: str
+    cycle: str
+    recipient: str

@@ -93,3 +93,48 @@ class ConcurrencyConflict(BatonError):
         super().__init__(f"handoff {handoff_id} changed since version {expected_version}")
         self.handoff_id = handoff_id
         self.expected_version = expected_version
+
+
+class DraftingError(BatonError):
+    """Drafting packet values from call notes failed; the packet stays as it was."""
+
+
+class NotesTooLong(DraftingError):
+    """The notes are longer than the playbook's `llm.max_notes_chars`."""
+
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"the notes are {length:,} characters; the limit is {limit:,}")
+        self.length = length
+        self.limit = limit
+
+
+class ModelTimedOut(DraftingError):
+    """The model did not answer in time."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the model did not answer within {seconds:g} seconds")
+        self.seconds = seconds
+
+
+class ModelRefused(DraftingError):
+    """The model declined to answer; its own words are kept."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the model refused: {reason}")
+        self.reason = reason
+
+
+class ModelReplyInvalid(DraftingError):
+    """The model's answer is not the JSON object that was asked for."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"the model's answer is not valid JSON: {detail}")
+        self.detail = detail
+
+
+class ModelUnavailable(DraftingError):
+    """The model's server could not be reached, refused the key, or kept failing."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"the model is unavailable: {detail}")
+        self.detail = detail

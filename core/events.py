@@ -136,3 +136,53 @@ class CommentAdded(Event):
 @dataclass(frozen=True, kw_only=True)
 class SlaBreached(Event):
     timer: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuggestionsReviewed(Event):
+    model: str
+    prompt_version: str
+    accepted: tuple[str, ...]
+    rejected: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NudgeDue(Event):
+    """One step of an SLA timer's ladder for one recipient, written by the sweep (core/sla.py).
+
+    Several nudges due to one person together go out as one message: the `lead` nudge carries
+    the whole digest in `items` (refs to each nudge: handoff, timer, cycle, step), the others
+    are `folded` into it and deliver nothing themselves. The key is (handoff, timer, cycle,
+    step, recipient), so a nudge can reach the outbox only once however often it is swept.
+    """
+
+    timer: str
+    cycle: str
+    step: str
+    recipient: str
+    lead: bool
+    items: tuple[dict[str, str], ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.handoff_id}:nudge:{self.timer}:{self.cycle}:{self.step}:{self.recipient.lower()}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class NudgeSnoozed(Event):
+    timer: str
+    cycle: str
+    recipient: str
+    until: str  # ISO-8601, UTC
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeeklyDigestDue(Event):
+    """The managers' weekly digest for [period_start, period_end); `handoff_id` is a pseudo id."""
+
+    period_start: str
+    period_end: str
+
+    @property
+    def key(self) -> str:
+        return f"weekly-digest:{self.period_end}"

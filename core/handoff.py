@@ -6,8 +6,8 @@ events into outbox messages in the same transaction as the change itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +51,17 @@ class Escalation:
     at: datetime
     fields: tuple[str, ...]
     reason: str
+
+
+@dataclass(frozen=True)
+class ReviewedSuggestion:
+    """A value drafted from call notes, and whether the AE kept it (and changed it first)."""
+
+    field_id: str
+    quotes: tuple[str, ...]
+    accepted: bool
+    edited: bool = False
+    conflict: bool = False  # the notes supported several values and the AE chose
 
 
 def is_empty(value: Any) -> bool:
@@ -278,6 +289,28 @@ class Handoff:
         self.sla_breaches.append(timer)
         self._log(actor, "sla_breach", at, self.status, {"timer": timer})
         self._emit(ev.SlaBreached, actor, at, timer=timer)
+
+    def record_snooze(self, timer: str, cycle: str, recipient: str, *, until: datetime, actor: Actor,
+                      at: datetime) -> None:
+        """A nudge put off by the person it was for: on the trail, and read back by the SLA planner."""
+        detail = {"timer": timer, "cycle": cycle, "recipient": recipient, "until": until.isoformat()}
+        self._log(actor, "snooze", at, self.status, detail)
+        self._emit(ev.NudgeSnoozed, actor, at, timer=timer, cycle=cycle, recipient=recipient,
+                   until=until.isoformat())
+
+    def record_suggestions(
+        self, reviewed: Sequence[ReviewedSuggestion], *, model: str, prompt_version: str, actor: Actor,
+        at: datetime,
+    ) -> None:
+        """Audit what the AE did with drafted values: each one's quotes and fate, the model and prompt."""
+        if not self.can_edit(actor):
+            raise NotPermitted(actor.id, "use values drafted from notes", self._why_no_edit())
+        detail = {"model": model, "prompt_version": prompt_version,
+                  "suggestions": [asdict(r) | {"quotes": list(r.quotes)} for r in reviewed]}
+        self._log(actor, "suggestions_reviewed", at, self.status, detail)
+        self._emit(ev.SuggestionsReviewed, actor, at, model=model, prompt_version=prompt_version,
+                   accepted=tuple(r.field_id for r in reviewed if r.accepted),
+                   rejected=tuple(r.field_id for r in reviewed if not r.accepted))
 
     # -- bookkeeping ----------------------------------------------------------------------------
 

@@ -122,11 +122,31 @@ class Place(StrEnum):
     THREAD = "thread"
 
 
+def _duration(value: str | None) -> str | None:
+    if value is not None:
+        parse_duration(value)
+    return value
+
+
+class Ladder(_Strict):
+    """How a timer nags: a heads-up before the due time, a nudge at it, repeats every
+    `repeat_every`, and once `misses_before_escalation` nudges went unanswered, the holder's
+    manager (sales managers for the AE's timers, CS managers for the CSM's, RevOps for managers')."""
+
+    remind_before: str | None = "4h"
+    repeat_every: str = "1d"  # with business_hours: the next working day, same time
+    misses_before_escalation: int = Field(default=2, ge=1, le=20)
+    escalate: bool = True
+
+    _durations = field_validator("remind_before", "repeat_every")(_duration)
+
+
 class Sla(_Strict):
     """A due time counted from an event; business hours skip nights, weekends and holidays."""
 
     after: str
     business_hours: bool = False
+    ladder: Ladder | None = Field(default=None, description="this timer's own ladder; default: nudges.ladder")
 
     @field_validator("after")
     @classmethod
@@ -250,6 +270,50 @@ class Thresholds(_Strict):
     quality_rating_min: float = Field(default=3.5, ge=1, le=5)
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class WeeklyDigest(_Strict):
+    """The week's metrics and overdue handoffs, posted to channels.managers_channel."""
+
+    enabled: bool = True
+    day: Weekday = "mon"
+    at: time = time(9, 0)
+    timezone: str | None = Field(default=None, description="default: quiet_hours.default_timezone")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"{value!r} is not a time zone; write it like America/New_York or UTC") from None
+        return value
+
+
+class Nudges(_Strict):
+    """How SLA timers remind people without drowning them."""
+
+    ladder: Ladder = Ladder()
+    daily_budget: int = Field(default=6, ge=1, le=100, description="messages per person per local day")
+    digest_window: str = Field(default="15m", description="a person's nudges due this close together go as one")
+    snooze: str = "4h"
+    sweep_every: str = "30s"
+    weekly_digest: WeeklyDigest = WeeklyDigest()
+
+    _durations = field_validator("digest_window", "snooze", "sweep_every")(_duration)
+
+
+class LlmPolicy(_Strict):
+    """How call notes may be used to draft packet values (only when an LLM is configured)."""
+
+    redact_emails: bool = False  # replace email addresses with [EMAIL_1]… before notes leave Baton
+    redact_phones: bool = False  # likewise phone numbers, as [PHONE_1]…
+    max_notes_chars: int = Field(default=60_000, ge=1_000, le=1_000_000)
+    chunk_chars: int = Field(default=12_000, ge=1_000, le=400_000)  # one request's share of the notes
+
+
 class Playbook(_Strict):
     """The whole of app.yaml."""
 
@@ -263,6 +327,8 @@ class Playbook(_Strict):
     channels: Channels = Channels()
     quiet_hours: QuietHours = QuietHours()
     thresholds: Thresholds = Thresholds()
+    llm: LlmPolicy = LlmPolicy()
+    nudges: Nudges = Nudges()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Self:

@@ -147,6 +147,21 @@ class HandoffService:
     def reassign_csm(self, cmd: c.ReassignCsm) -> None:
         self._change(cmd.handoff_id, lambda h, at: h.reassign_csm(Person(cmd.csm_email), actor=cmd.actor, at=at))
 
+    def apply_suggestions(self, cmd: c.ApplySuggestions) -> tuple[str, ...]:
+        """Save the drafted values the AE kept, and audit every suggestion with its model and prompt."""
+        drafted = {f.id for f in self.playbook.fields if f.llm_fill}
+        stray = [f for f in cmd.values if f not in drafted]
+        if stray:
+            raise PacketInvalid({f: "Baton does not draft this field from notes" for f in stray})
+
+        def apply(h: Handoff, at: datetime) -> tuple[str, ...]:
+            clean = validate_values(self.playbook, cmd.values, close_date=h.deal.closed_at.date(), current=h.packet)
+            changed = h.edit_packet(clean, actor=cmd.actor, at=at) if clean else ()
+            h.record_suggestions(cmd.reviewed, model=cmd.model, prompt_version=cmd.prompt_version,
+                                 actor=cmd.actor, at=at)
+            return changed
+        return self._change(cmd.handoff_id, apply)
+
     def metrics(self, start: datetime, end: datetime, *, by: GroupBy = GroupBy.ALL) -> list[Metrics]:
         """Metrics of the handoffs opened in [start, end), grouped, with the playbook's red flags."""
         with self._uow() as uow:

@@ -24,12 +24,16 @@ class ChatRefs:
             return {name: value for name, value in rows}
 
     def find_handoff(self, name: str, value: str) -> str | None:
-        """The handoff a chat reference points to (e.g. which handoff lives in this channel)."""
+        """The handoff a chat reference points to (e.g. which handoff lives in this channel).
+
+        None when no handoff or several share it: a shared channel holds many handoffs' threads,
+        and picking one of them would answer about the wrong deal.
+        """
         with self._engine.connect() as conn:
-            row = conn.execute(
-                select(CHAT_REFS.c.handoff_id).where(CHAT_REFS.c.name == name, CHAT_REFS.c.value == value).limit(1)
-            ).first()
-            return None if row is None else str(row[0])
+            rows = conn.execute(
+                select(CHAT_REFS.c.handoff_id).where(CHAT_REFS.c.name == name, CHAT_REFS.c.value == value).limit(2)
+            ).all()
+            return str(rows[0][0]) if len(rows) == 1 else None
 
     def set(self, handoff_id: str, name: str, value: str, *, at: datetime) -> None:
         with Session(self._engine) as session, session.begin():

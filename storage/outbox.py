@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from core.events import Event, event_from_payload
@@ -101,18 +102,24 @@ class Outbox:
         )
         if dialect_of(self._session) == "postgresql":
             query = query.with_for_update(skip_locked=True, of=OUTBOX)
-        messages = [
+        due = [
             OutboxMessage(
                 id=r.id, key=r.idempotency_key, handoff_id=r.handoff_id, kind=r.kind,
                 payload=r.payload, attempts=r.attempts, created_at=r.created_at,
             )
             for r in self._session.execute(query)
         ]
-        if messages:
-            self._session.execute(
-                update(OUTBOX).where(C.id.in_([m.id for m in messages])).values(next_attempt_at=lease_until)
-            )
-        return messages
+        # SQLite reads outside the write lock, so two dispatchers can select the same rows; each
+        # row is taken only if it is still due (compare and set), and only one of them wins it.
+        return [m for m in due if self._take(m.id, now, lease_until)]
+
+    def _take(self, message_id: int, now: datetime, lease_until: datetime) -> bool:
+        stmt = (
+            update(OUTBOX)
+            .where(C.id == message_id, C.status.in_(DELIVERABLE), C.next_attempt_at <= now)
+            .values(next_attempt_at=lease_until)
+        )
+        return cast(CursorResult[Any], self._session.execute(stmt)).rowcount == 1
 
     def undelivered(self) -> int:
         """How many messages are still to deliver (pending or waiting for a retry)."""

@@ -57,6 +57,14 @@ class SqlHandoffRepository:
             raise HandoffNotFound(handoff_id)
         return found[0]
 
+    def get_many(self, handoff_ids: Sequence[str]) -> list[Handoff]:
+        """Several handoffs in two queries (rows, then audit trails); unknown ids are left out."""
+        ids = list(dict.fromkeys(handoff_ids))
+        fresh = [i for i in ids if i not in self.tracked]
+        if fresh:
+            self._load(select(HANDOFFS).where(H.id.in_(fresh)))
+        return [self.tracked[i].handoff for i in ids if i in self.tracked]
+
     def get_by_deal(self, deal_id: str) -> Handoff | None:
         found = self._load(select(HANDOFFS).where(H.deal_id == deal_id))
         return found[0] if found else None

@@ -156,3 +156,12 @@ OUTBOX = _table("outbox")
 PROCESSED_EVENTS = _table("processed_events")
 CHAT_REFS = _table("chat_refs")
 DELIVERY_STEPS = _table("delivery_steps")
+
+# The SLA timers' tables live in their own module; importing it registers them on the metadata.
+from storage import sla_tables  # noqa: E402
+
+assert sla_tables.SlaTimerRow.__tablename__ == "sla_timers"
+SLA_CLOCKS = _table("sla_clocks")
+SLA_TIMERS = _table("sla_timers")
+NUDGE_BUDGET = _table("nudge_budget")
+PERSON_TIMEZONES = _table("person_timezones")

@@ -8,7 +8,7 @@ which surfaces as ConcurrencyConflict so the service reloads and re-checks the r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -21,12 +21,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import ConcurrencyConflict
+from core.handoff import Handoff
 from core.ports import HandoffRepository
 from storage.dialects import insert_ignore
 from storage.mapping import Row, audit_row, to_row
 from storage.outbox import enqueue
 from storage.repository import SqlHandoffRepository, Tracked
 from storage.tables import AUDIT_ENTRIES, HANDOFFS, PROCESSED_EVENTS
+
+AfterSave = Callable[[Session, Handoff, datetime], None]
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,9 @@ class SqlUnitOfWork:
 
     handoffs: HandoffRepository
 
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
+    def __init__(self, session_factory: Callable[[], Session], after_save: Sequence[AfterSave] = ()) -> None:
         self._factory = session_factory
+        self._after_save = tuple(after_save)
         self._session: Session | None = None
         self._repo: SqlHandoffRepository | None = None
 
@@ -80,6 +84,9 @@ class SqlUnitOfWork:
         now = datetime.now(UTC)  # row bookkeeping (created/updated_at) is wall-clock time
         try:
             saved = [(t, s) for t in list(self._repo.tracked.values()) if (s := _save(self.session, t, now))]
+            for tracked, _ in saved:  # e.g. the SLA timers, replanned in this same transaction
+                for hook in self._after_save:
+                    hook(self.session, tracked.handoff, now)
             self.session.commit()
         except BaseException:
             self.session.rollback()
@@ -99,10 +106,13 @@ class SqlUnitOfWork:
         return insert_ignore(self.session, PROCESSED_EVENTS, [row], ["key"]) == 1
 
 
-def sql_uow_factory(engine: Engine) -> Callable[[], SqlUnitOfWork]:
-    """What HandoffService takes as `uow`: a fresh unit of work per call, sharing the engine's pool."""
+def sql_uow_factory(engine: Engine, *, after_save: Sequence[AfterSave] = ()) -> Callable[[], SqlUnitOfWork]:
+    """What HandoffService takes as `uow`: a fresh unit of work per call, sharing the engine's pool.
+
+    `after_save` hooks run for every handoff a commit writes, inside that commit's transaction.
+    """
     sessions = sessionmaker(bind=engine, autoflush=False, expire_on_commit=False)
-    return partial(SqlUnitOfWork, sessions)
+    return partial(SqlUnitOfWork, sessions, tuple(after_save))
 
 
 def _save(session: Session, tracked: Tracked, now: datetime) -> _Saved | None:

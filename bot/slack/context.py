@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.directory import SlackDirectory
@@ -16,6 +17,7 @@ from core.services import HandoffService
 from storage.chat_refs import ChatRefs
 
 T = TypeVar("T")
+NOT_A_MEMBER = frozenset({"user_not_in_channel", "channel_not_found"})
 
 
 @dataclass
@@ -35,8 +37,16 @@ class SlackContext:
         return result
 
     async def ephemeral(self, client: AsyncWebClient, *, channel: str | None, user: str, text: str) -> None:
-        """A private answer to one person; in a DM or a modal (no channel), a DM instead."""
+        """A private answer to one person; in a DM or a modal (no channel), a DM instead.
+
+        Slack only shows ephemeral messages to members, and anyone may click in a public
+        channel they have not joined: then the answer goes to their DM rather than nowhere.
+        """
         if channel:
-            await client.chat_postEphemeral(channel=channel, user=user, text=text)
-        else:
-            await client.chat_postMessage(channel=user, text=text)
+            try:
+                await client.chat_postEphemeral(channel=channel, user=user, text=text)
+                return
+            except SlackApiError as exc:
+                if exc.response.get("error") not in NOT_A_MEMBER:
+                    raise
+        await client.chat_postMessage(channel=user, text=text)

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import math
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -24,13 +25,18 @@ from storage.chat_refs import ChatRefs
 
 log = logging.getLogger(__name__)
 DIRECTORY = "_slack_directory"
+OnTimezone = Callable[[str, str], Awaitable[None]]  # (lower-case email, IANA zone) from a profile
 GROUP_TTL_SECONDS = 300.0  # the pseudo-handoff id under which email -> user id is kept
 
 
 class SlackDirectory:
-    def __init__(self, *, refs: ChatRefs, roles: Roles, group_ttl: float = GROUP_TTL_SECONDS) -> None:
+    def __init__(
+        self, *, refs: ChatRefs, roles: Roles, group_ttl: float = GROUP_TTL_SECONDS,
+        on_timezone: OnTimezone | None = None,
+    ) -> None:
         self._refs = refs
         self._roles = roles
+        self._on_timezone = on_timezone  # SLA timers count business hours in each person's zone
         self._ids: dict[str, str | None] = {}
         self._emails: dict[str, str | None] = {}
         self._group_ttl = group_ttl
@@ -55,6 +61,7 @@ class SlackDirectory:
             return None
         user_id = str(answer["user"]["id"])
         self._ids[key] = user_id
+        await self._timezone(key, answer["user"])
         await asyncio.to_thread(self._refs.set, DIRECTORY, key, user_id, at=at)
         return user_id
 
@@ -65,6 +72,8 @@ class SlackDirectory:
                 answer = await client.users_info(user=user_id)
                 profile = answer["user"].get("profile", {})
                 self._emails[user_id] = profile.get("email")
+                if profile.get("email"):
+                    await self._timezone(str(profile["email"]).lower(), answer["user"])
             except SlackApiError:
                 self._emails[user_id] = None
         email = self._emails[user_id]
@@ -95,6 +104,11 @@ class SlackDirectory:
                 self._groups = {}
             self._groups_at = time.monotonic()
         return [handle for handle, members in self._groups.items() if user_id in members]
+
+    async def _timezone(self, email: str, user: dict[str, Any]) -> None:
+        zone = user.get("tz")
+        if zone and self._on_timezone is not None:
+            await self._on_timezone(email, str(zone))
 
     def known_ids(self) -> dict[str, str]:
         """Emails already resolved to Slack ids, for mentions in views."""

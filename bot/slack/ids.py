@@ -23,6 +23,7 @@ DENY_OVERRIDE = "baton.deny_override"
 ACCEPT = "baton.accept"
 ESCALATE = "baton.escalate"
 RECORD_FIRST_TOUCH = "baton.first_touch"
+SET_KICKOFF = "baton.set_kickoff"  # the CSM records the kickoff date (card and nudges)
 OPEN_HOME_HANDOFF = "baton.home_open"  # App Home: open a handoff's packet
 PACKET_BACK = "baton.packet_back"  # inside the packet modal: go to the previous step
 PACKET_NEXT = "baton.packet_next"  # read-only packet modal: go to the next step

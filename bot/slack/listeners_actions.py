@@ -40,7 +40,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         read_only = not handoff.can_edit(actor)
         flag = ref.flag or (handoff.escalations[-1].fields if handoff.status is Status.ESCALATED else ())
         view = packet.packet_modal(handoff, ctx.playbook, step=ref.step, flag=flag, read_only=read_only,
-                                   user_ids=ctx.directory.known_ids())
+                                   user_ids=ctx.directory.known_ids(), llm_enabled=ctx.llm_enabled)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     async def move_step(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -57,7 +57,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             handoff = await ctx.run(ctx.service.get, ref.h)
         target = ref.step + (1 if body["actions"][0]["action_id"] == ids.PACKET_NEXT else -1)
         view = packet.packet_modal(handoff, ctx.playbook, step=target, flag=ref.flag, read_only=not editable,
-                                   user_ids=ctx.directory.known_ids())
+                                   user_ids=ctx.directory.known_ids(), llm_enabled=ctx.llm_enabled)
         await client.views_update(view_id=body["view"]["id"], hash=body["view"]["hash"], view=view)
 
     async def submit(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -104,6 +104,10 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         actor = await ctx.directory.actor(client, user)
         try:
             await ctx.run(ctx.service.accept, c.AcceptHandoff(ref.h, actor))
+        except NotPermitted as exc:
+            handoff = await ctx.run(ctx.service.get, ref.h)
+            text = f"{refusal(exc)} This one is for {escape_mrkdwn(handoff.csm.email)}."
+            await ctx.ephemeral(client, channel=channel, user=user, text=text)
         except BatonError as exc:
             await ctx.ephemeral(client, channel=channel, user=user, text=refusal(exc))
 

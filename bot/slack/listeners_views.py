@@ -42,7 +42,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         handoff = await ctx.run(ctx.service.get, ref.h)
         if step + 1 < len(steps):
             next_view = packet.packet_modal(handoff, ctx.playbook, step=step + 1, flag=ref.flag,
-                                            user_ids=ctx.directory.known_ids())
+                                            user_ids=ctx.directory.known_ids(), llm_enabled=ctx.llm_enabled)
             await ack(response_action="update", view=next_view)
             return
         try:
@@ -102,12 +102,15 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         if errors or deal is None:
             await ack(response_action="errors", errors=errors)
             return
-        await ack()
         actor = await ctx.directory.actor(client, user)
-        opened = await ctx.run(ctx.service.open_handoff, c.OpenHandoff(deal=deal, actor=actor,
-                                                                      event_id=f"slack-view:{view['id']}"))
-        word = "Opened" if opened.created else "Already open:"
-        await client.chat_postMessage(channel=user, text=f"{word} handoff {opened.handoff_id} for deal {deal.id}.")
+        try:
+            opened = await ctx.run(ctx.service.open_handoff, c.OpenHandoff(deal=deal, actor=actor,
+                                                                          event_id=f"slack-view:{view['id']}"))
+        except BatonError as exc:
+            await ack(response_action="errors", errors={deal_form.DEAL_ID_BLOCK: refusal(exc)})
+            return
+        # The answer itself confirms it; the channel, card and DMs follow from the outbox.
+        await ack(response_action="update", view=deal_form.opened_modal(deal, created=opened.created))
 
     app.view_submission(ids.PACKET_STEP)(packet_step)
     app.view_closed(ids.PACKET_STEP)(packet_closed)

@@ -18,7 +18,7 @@ from bot.notices import notices_for
 from bot.slack import ids
 from bot.slack.calls import SlackCaller, SlackRefused
 from bot.slack.directory import SlackDirectory
-from bot.slack.escape import escape_mrkdwn
+from bot.slack.escape import literal
 from bot.slack.places import SlackPlaces
 from bot.slack.views import threads
 from bot.slack.views.brief import brief as build_brief
@@ -93,7 +93,7 @@ class SlackNotifier:
         text = " ".join(f"<@{m}>" for m in managers) + " an exception needs a decision"
 
         async def ask() -> str:
-            ts = await d.post_in_place(text.strip(), blocks=blocks)
+            ts = await d.post_in_place(text.strip(), blocks=blocks, threaded=True)
             await d.set_ref("override_ts", ts)
             return ts
 
@@ -181,11 +181,15 @@ class _Delivery:
         answer = await self.n._call("chat.postMessage", channel_key=key or channel, **params)
         return str(answer["ts"])
 
-    async def post_in_place(self, text: str, *, blocks: list[dict[str, Any]] | None = None) -> str:
+    async def post_in_place(self, text: str, *, blocks: list[dict[str, Any]] | None = None,
+                            threaded: bool = False) -> str:
+        """Post where the handoff lives; `threaded` keeps a conversation (an exception asked and
+        decided) under the card even in a dedicated channel."""
         channel = self.refs.get("channel")
         if not channel:
             return "no-place"  # the place could not be set up; DMs still carried the news
-        return await self.post(channel, text, blocks=blocks, thread_ts=self.refs.get("thread_ts"))
+        thread_ts = self.refs.get("thread_ts") or (self.refs.get("card_ts") if threaded else None)
+        return await self.post(channel, text, blocks=blocks, thread_ts=thread_ts)
 
     async def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> str:
         await self.n._call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks)
@@ -223,11 +227,11 @@ class _Delivery:
 
 
 def _notice_text(event: ev.Event, handoff: Handoff, playbook: Playbook, audience: str) -> str:
-    return "\n".join(escape_mrkdwn(n.text) for n in notices_for(event, handoff, playbook) if n.to == audience)
+    return "\n".join(literal(n.text) for n in notices_for(event, handoff, playbook) if n.to == audience)
 
 
 def _fill_text(handoff: Handoff) -> str:
-    return escape_mrkdwn(f"{handoff.deal.account} closed: fill the handoff packet for {handoff.csm.email}.")
+    return literal(f"{handoff.deal.account} closed: fill the handoff packet for {handoff.csm.email}.")
 
 
 def _fill_blocks(handoff: Handoff) -> list[dict[str, Any]]:

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.slack.calls import SlackCaller, SlackRefused
 from bot.slack.channel_names import channel_name
-from bot.slack.escape import escape_mrkdwn, truncate
+from bot.slack.escape import escape_mrkdwn, literal, truncate_mrkdwn
 from bot.slack.views.card import card_text, handoff_card
+from bot.slack.views.fmt import segment_label
 from core.playbook import Playbook
 from core.ports import Clock
 from storage.chat_refs import ChatRefs
@@ -45,9 +46,12 @@ class SlackPlaces:
         people = [u for u in (ae_id, csm_id, *(await self.manager_ids(d))) if u]
         if people:
             await d.step("invite", lambda: self._invite(channel, people))
-        topic = truncate(f"Handoff of {h.deal.account}: {h.deal.name} ({h.segment})", TOPIC_MAX)
+        # Slack formats topics and purposes like messages: a `<!channel>` or `*bold*` in an
+        # account name would render as a mention or markup, so user text is escaped here too.
+        segment = segment_label(self._playbook, h.segment)
+        topic = truncate_mrkdwn(literal(f"Handoff of {h.deal.account}: {h.deal.name} ({segment})"), TOPIC_MAX)
         await d.step("topic", lambda: self._ok("conversations.setTopic", channel=channel, topic=topic))
-        purpose = truncate(f"Baton handoff {h.id}: from {h.ae.email} to {h.csm.email}", TOPIC_MAX)
+        purpose = truncate_mrkdwn(escape_mrkdwn(f"Baton handoff {h.id}: from {h.ae.email} to {h.csm.email}"), TOPIC_MAX)
         await d.step("purpose", lambda: self._ok("conversations.setPurpose", channel=channel, purpose=purpose))
         await self._post_card(d, channel, thread=False)
         card_ts = d.refs["card_ts"]
@@ -60,9 +64,14 @@ class SlackPlaces:
     async def open_thread(self, d: _Delivery, *, ae_id: str | None, csm_id: str | None) -> None:
         channel = await self.shared_channel()
         await d.set_ref("channel", channel)
+        # A mention only notifies members: without this the AE, the CSM and the managers would
+        # never hear what happens in the thread (a request for an exception, the flip).
+        people = [u for u in (ae_id, csm_id, *(await self.manager_ids(d))) if u]
+        if people:
+            await d.step("invite", lambda: self._invite(channel, people))
         await self._post_card(d, channel, thread=True)
         mentions = " and ".join(f"<@{u}>" for u in (ae_id, csm_id) if u) or "Everyone"
-        intro = f"{mentions}: this thread is the handoff of {escape_mrkdwn(d.handoff.deal.account)}."
+        intro = f"{mentions}: this thread is the handoff of {literal(d.handoff.deal.account)}."
         await d.step("thread_intro", lambda: d.post_in_place(intro))
 
     async def _post_card(self, d: _Delivery, channel: str, *, thread: bool) -> None:
@@ -160,17 +169,33 @@ class SlackPlaces:
         stored = await asyncio.to_thread(self._refs.all, WORKSPACE)
         channel = stored.get(f"channel:{name}") or await self._find_by_name(name)
         if channel is None:
-            answer = await self._call("conversations.create", name=name, is_private=False)
-            channel = str(answer["channel"]["id"])
+            channel = await self._create_public(name)
         else:
-            try:
-                await self._call("conversations.join", channel=channel)
-            except SlackRefused as refused:
-                if refused.error not in ("method_not_supported_for_channel_type", "already_in_channel"):
-                    raise
+            await self._join(channel)
         await asyncio.to_thread(self._refs.set, WORKSPACE, f"channel:{name}", channel, at=self._clock.now())
         self._channel_ids[name] = channel
         return channel
+
+    async def _create_public(self, name: str) -> str:
+        try:
+            answer = await self._call("conversations.create", name=name, is_private=False)
+            return str(answer["channel"]["id"])
+        except SlackRefused as refused:
+            if refused.error != "name_taken":
+                raise
+        # Another delivery (or replica) created it a moment ago: join that one.
+        channel = await self._find_by_name(name)
+        if channel is None:  # a private channel of someone else's has the name
+            raise SlackRefused("conversations.create", "name_taken")
+        await self._join(channel)
+        return channel
+
+    async def _join(self, channel: str) -> None:
+        try:
+            await self._call("conversations.join", channel=channel)
+        except SlackRefused as refused:
+            if refused.error not in ("method_not_supported_for_channel_type", "already_in_channel"):
+                raise
 
     async def manager_ids(self, d: _Delivery) -> list[str]:
         """Managers named in the playbook by Slack id or email (user groups are left to Slack)."""
@@ -188,7 +213,7 @@ class SlackPlaces:
     async def report_unknown(self, d: _Delivery, email: str) -> str:
         """Tell RevOps, never drop silently: the CRM names someone Slack does not know."""
         text = (f":warning: Baton could not find a Slack user with the email {escape_mrkdwn(email)} "
-                f"for the handoff of {escape_mrkdwn(d.handoff.deal.account)} ({d.handoff.id}). "
+                f"for the handoff of {literal(d.handoff.deal.account)} ({d.handoff.id}). "
                 "Fix the email in the CRM or invite them to Slack; the handoff continues without them.")
         target = self._playbook.channels.managers_channel
         if target:

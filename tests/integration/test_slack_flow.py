@@ -37,7 +37,7 @@ def card(w: SlackWorld, handoff_id: str) -> dict[str, Any]:
 
 
 async def fill_packet(w: SlackWorld, steps: list[dict[str, Any]]) -> None:
-    await w.people.click(w.ae, ids.FILL_PACKET)
+    await w.open_modal(w.ae, ids.FILL_PACKET)  # Baton opens it just after its ack
     for values in steps:
         answer = await w.people.submit(w.ae, values)
         assert answer.status == 200 and not answer.errors, answer.body
@@ -65,10 +65,12 @@ async def test_a_closed_deal_ends_with_the_csm_owning_the_account(tmp_path: Path
 
         refused = await w.people.click(w.ae, ids.ACCEPT, channel=channel.id)
         assert refused.status == 200
+        await w.settle(lambda: bool(w.sim.ephemerals(w.ae)))
         assert any("assigned CSM" in e["text"] or "can't" in e["text"] for e in w.sim.ephemerals(w.ae))
         assert w.baton.service.get(handoff_id).status is Status.SUBMITTED
 
         await w.people.click(w.csm, ids.ACCEPT)
+        await w.settle(lambda: w.baton.service.get(handoff_id).status is Status.ACCEPTED)
         await w.deliver()
         handoff = w.baton.service.get(handoff_id)
         assert handoff.status is Status.ACCEPTED and handoff.owner.email == "dev.patel@example.com"

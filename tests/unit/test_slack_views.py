@@ -338,9 +338,11 @@ def test_after_acceptance_there_is_no_accept_escalate_or_fill_and_the_flip_is_na
 ) -> None:
     h = walk.to(Status.ACCEPTED)
     blocks = handoff_card(h, shipped, user_ids=USER_IDS, now=walk.now)
-    assert list(buttons(blocks)) == [ids.VIEW_PACKET, ids.RECORD_FIRST_TOUCH]
+    assert list(buttons(blocks)) == [ids.VIEW_PACKET, ids.RECORD_FIRST_TOUCH, ids.SET_KICKOFF]
     assert "Accepted by <@U0CSM> <!date^" in mrkdwn(blocks)
     h.record_milestone("first_touch", actor=CSM, at=walk.at())
+    assert list(buttons(handoff_card(h, shipped, user_ids=USER_IDS, now=walk.now))) == [ids.VIEW_PACKET, ids.SET_KICKOFF]
+    h.record_milestone("kickoff", actor=CSM, at=walk.at(), on=walk.at().date())
     assert list(buttons(handoff_card(h, shipped, user_ids=USER_IDS, now=walk.now))) == [ids.VIEW_PACKET]
 
 

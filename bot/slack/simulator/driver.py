@@ -9,11 +9,13 @@ answer closes it.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -161,6 +163,18 @@ class SlackPeople:
         return await self._send(json.dumps(body), "application/json", retry_num=retry_num)
 
     # -- what people see ------------------------------------------------------------------
+
+    async def until(self, condition: Callable[[], bool], *, timeout: float = 10.0, what: str = "it") -> None:
+        """Wait for what a person would wait for: Baton acks first and answers after (a modal
+        opening, an ephemeral reply), exactly as with real Slack."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"waited {timeout:.0f}s for {what}")
+            await asyncio.sleep(0.02)
+
+    def modal_is(self, user: str, callback_id: str) -> Callable[[], bool]:
+        return lambda: (self.top_view(user) or {}).get("callback_id") == callback_id
 
     def top_view(self, user: str) -> dict[str, Any] | None:
         views = self.sim.views_for(user)

@@ -100,6 +100,8 @@ def _buttons(handoff: Handoff) -> list[ButtonElement]:
         row = [kit.button("View packet", ids.VIEW_PACKET, value)]
         if handoff.milestones.first_touch_at is None:
             row.append(kit.button("Record first touch", ids.RECORD_FIRST_TOUCH, value))
+        if handoff.milestones.kickoff_on is None:
+            row.append(kit.button("Set kickoff date", ids.SET_KICKOFF, value))
         return row
     return []
 

@@ -18,8 +18,10 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.slack import ids
+from bot.slack.escape import literal
 from bot.slack.views import kit
 from bot.slack.views.state import StateValues, value_of
+from core.deal import Deal
 from core.playbook import Playbook
 
 CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "JPY")
@@ -98,6 +100,17 @@ def open_deal_modal(playbook: Playbook, *, deal_id: str = "", today: date | None
     return kit.modal(
         title="Open a handoff", blocks=blocks, callback_id=ids.OPEN_DEAL_FORM, submit="Open", close="Cancel",
     )
+
+
+def opened_modal(deal: Deal, *, created: bool) -> kit.Block:
+    """What the opener sees once the form is accepted (the handoff itself is set up shortly)."""
+    if created:
+        text = (f"*Handoff opened* for {literal(deal.account)} (deal {literal(deal.id)}). The AE gets the packet "
+                "to fill and the CSM hears about it in a moment.")
+    else:
+        text = f"*Already open:* deal {literal(deal.id)} has a handoff, so Baton did not open a second one."
+    return kit.modal(title="Handoff opened" if created else "Already open", blocks=[kit.section(text)],
+                     callback_id="baton.deal_opened", close="Done")
 
 
 def read_open_deal_form(state_values: StateValues) -> OpenDealForm:

@@ -17,6 +17,7 @@ from bot.slack import ids
 from bot.slack.escape import literal
 from bot.slack.views import kit
 from bot.slack.views.brief import field_line
+from bot.slack.views.drafting import DRAFT_FROM_NOTES
 from bot.slack.views.elements import element_for
 from bot.slack.views.fmt import field_labels
 from core.handoff import Handoff
@@ -62,9 +63,12 @@ def flagged_ref(handoff_id: str, *, step: int = 0, flag: Sequence[str] = ()) -> 
 
 def packet_modal(
     handoff: Handoff, playbook: Playbook, *, step: int, flag: Sequence[str] = (), reasons: str = "",
-    read_only: bool = False, user_ids: Mapping[str, str] | None = None,
+    read_only: bool = False, user_ids: Mapping[str, str] | None = None, llm_enabled: bool = False,
 ) -> kit.Block:
     """Step `step` of the packet: inputs pre-filled from the draft, or read-only sections.
+
+    With `llm_enabled` (and fields the playbook lets the model fill) an editable step also
+    offers "Draft from call notes".
 
     `flag` names the fields the CSM sent back; `reasons` is what they wrote (defaults to the
     last escalation's reason). Back/Next buttons carry `Ref(h, step, flag)` of *this* step; the
@@ -86,7 +90,8 @@ def packet_modal(
             blocks.append(kit.section(f"⚠️ {line}" if spec.id in flagged else line, block_id=spec.id))
     else:
         blocks += [_input(spec, handoff, flagged=spec.id in flagged) for spec in current.fields]
-    nav = _nav(ref, index=index, count=len(steps), read_only=read_only)
+    drafting = llm_enabled and not read_only and any(spec.llm_fill for spec in playbook.fields)
+    nav = _nav(ref, index=index, count=len(steps), read_only=read_only, drafting=drafting)
     if nav:
         blocks.append(kit.actions(nav, block_id=NAV_BLOCK))
     last = index == len(steps) - 1
@@ -121,11 +126,13 @@ def _input(spec: FieldSpec, handoff: Handoff, *, flagged: bool) -> kit.Block:
     )
 
 
-def _nav(ref: ids.Ref, *, index: int, count: int, read_only: bool) -> list[ButtonElement]:
+def _nav(ref: ids.Ref, *, index: int, count: int, read_only: bool, drafting: bool = False) -> list[ButtonElement]:
     value = ref.dumps()
     buttons = []
     if index > 0:
         buttons.append(kit.button("← Back", ids.PACKET_BACK, value))
     if read_only and index < count - 1:
         buttons.append(kit.button("Next →", ids.PACKET_NEXT, value))
+    if drafting:
+        buttons.append(kit.button("✨ Draft from call notes", DRAFT_FROM_NOTES, value))
     return buttons

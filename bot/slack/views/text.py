@@ -19,7 +19,9 @@ _COMMANDS = (
     ("help", "this list"),
     ("status [deal or account]", "where a handoff stands, and what it waits on"),
     ("mine", "the handoffs waiting on you"),
-    ("overdue", "handoffs past a due time"),
+    ("overdue", "what is past due and waiting on you (managers: their team)"),
+    ("touched [deal]", "record your first customer touch (CSM, after accepting)"),
+    ("kickoff <YYYY-MM-DD> [deal]", "record the kickoff date (CSM)"),
     ("open <deal id>", "start a handoff by hand when the CRM did not"),
     ("metrics", "completion, speed and escalations, with red flags"),
 )
