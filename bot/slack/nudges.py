@@ -53,6 +53,8 @@ class SlackNudges:
                 await self.nudge(event, key)
             elif isinstance(event, ev.WeeklyDigestDue):
                 await self.weekly(event, key)
+            elif isinstance(event, ev.NudgeSnoozed):
+                return  # shown in place when it was clicked; nothing more to say
             else:
                 await fallback(event, key)
                 if isinstance(event, ev.MilestoneRecorded) and event.milestone == "feedback":
