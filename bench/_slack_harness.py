@@ -19,7 +19,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -136,7 +136,7 @@ async def start_baton(
 # -- child processes ------------------------------------------------------------------------------
 
 Handlers = dict[str, Callable[[], Any]]
-ChildMain = Callable[..., Awaitable[None]]
+ChildMain = Callable[..., Coroutine[Any, Any, None]]
 
 
 def _child_entry(main: ChildMain, conn: Connection, args: tuple[Any, ...]) -> None:

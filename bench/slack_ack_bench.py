@@ -31,12 +31,14 @@ import json
 import os
 import platform
 import secrets
+import shutil
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -380,7 +382,7 @@ async def measure(
     sim_before = slack.ask("stats")
     cpu0, me0 = cpu_seconds(target.pid), time.process_time()
     latencies, wall, statuses = await run_level(
-        url=url, build=lambda i: requests.build(kind, i), n=n, concurrency=concurrency)
+        url=url, build=partial(requests.build, kind), n=n, concurrency=concurrency)
     me1 = time.process_time()
     await quiet([target.pid, slack.pid])
     cpu1 = cpu_seconds(target.pid)
@@ -431,7 +433,7 @@ async def main_async(args: argparse.Namespace) -> int:
             for kind in args.kinds:
                 for target in (bare, baton):
                     await run_level(url=f"{target.info['url']}/slack/events",
-                                    build=lambda i, k=kind: requests.build(k, i), n=WARMUP, concurrency=1)
+                                    build=partial(requests.build, kind), n=WARMUP, concurrency=1)
             for level in args.levels:
                 for kind in args.kinds:
                     for target in (bare, baton):
@@ -464,6 +466,7 @@ async def main_async(args: argparse.Namespace) -> int:
     finally:
         for child in reversed(children):
             child.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
