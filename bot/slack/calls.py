@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 import aiohttp
@@ -25,13 +26,17 @@ class SlackRefused(Undeliverable):
         self.error = error
 
 
+DELIVERY: ContextVar[str | None] = ContextVar("slack_delivery", default=None)
+"""The outbox message being delivered in this task, so its rate-limit slots are reserved for it."""
+
+
 class SlackCaller:
     def __init__(self, client: AsyncWebClient, limiter: SlackRateLimiter) -> None:
         self.client = client
         self.limiter = limiter
 
     async def __call__(self, method: str, *, channel_key: str | None = None, **params: Any) -> dict[str, Any]:
-        wait = self.limiter.try_acquire(method, channel_key)
+        wait = self.limiter.try_acquire(method, channel_key, holder=DELIVERY.get())
         if wait > 0:
             raise RetryLater(wait, f"pacing {method} under Slack's rate limit", counts=False)
         try:

@@ -31,10 +31,15 @@ class SlackContext:
     llm_enabled: bool = False
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Services and SQL are synchronous: run them off the event loop so acks stay fast."""
+        """A change: run the synchronous service off the event loop, then let the outbox
+        dispatcher deliver what it committed right away rather than at its next poll."""
         result = await asyncio.to_thread(fn, *args)
         self.wake_dispatcher()
         return result
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """A read: off the event loop too, but nothing to deliver, so the outbox sleeps on."""
+        return await asyncio.to_thread(fn, *args)
 
     async def ephemeral(self, client: AsyncWebClient, *, channel: str | None, user: str, text: str) -> None:
         """A private answer to one person; in a DM or a modal (no channel), a DM instead.

@@ -42,12 +42,27 @@ class SlackDirectory:
         self._group_ttl = group_ttl
         self._groups: dict[str, set[str]] = {}  # handle -> member ids
         self._groups_at = -math.inf
+        self._lookups: dict[str, asyncio.Future[str | None]] = {}
 
     async def user_id(self, call: SlackCaller, email: str, *, at: datetime) -> str | None:
-        """The Slack id for an email, or None when no Slack user has it (`users_not_found`)."""
+        """The Slack id for an email, or None when no Slack user has it (`users_not_found`).
+
+        Concurrent deliveries asking for the same person share one lookup: at quarter end a
+        hundred handoffs for one CSM arrive together, and each taking its own Tier 3 slot
+        would queue them all behind `users.lookupByEmail` for minutes.
+        """
         key = email.lower()
         if key in self._ids:
             return self._ids[key]
+        pending = self._lookups.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._lookup(call, email, at=at))
+            self._lookups[key] = pending
+            pending.add_done_callback(lambda _: self._lookups.pop(key, None))
+        return await asyncio.shield(pending)
+
+    async def _lookup(self, call: SlackCaller, email: str, *, at: datetime) -> str | None:
+        key = email.lower()
         stored = await asyncio.to_thread(self._refs.all, DIRECTORY)
         if key in stored:
             self._ids[key] = stored[key]

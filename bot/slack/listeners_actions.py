@@ -35,7 +35,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
     async def open_packet(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         ref = ids.Ref.loads(body["actions"][0]["value"])
-        handoff = await ctx.run(ctx.service.get, ref.h)
+        handoff = await ctx.read(ctx.service.get, ref.h)
         actor = await ctx.directory.actor(client, body["user"]["id"])
         read_only = not handoff.can_edit(actor)
         flag = ref.flag or (handoff.escalations[-1].fields if handoff.status is Status.ESCALATED else ())
@@ -48,13 +48,13 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         await ack()
         ref = ids.Ref.loads(body["actions"][0]["value"])
         actor = await ctx.directory.actor(client, body["user"]["id"])
-        handoff = await ctx.run(ctx.service.get, ref.h)
+        handoff = await ctx.read(ctx.service.get, ref.h)
         editable = handoff.can_edit(actor)
         if editable:
             steps = packet.packet_steps(ctx.playbook)
             fields = steps[min(ref.step, len(steps) - 1)].fields
             await save_what_is_valid(ctx, ref.h, actor, read_step_values(body["view"]["state"]["values"], fields))
-            handoff = await ctx.run(ctx.service.get, ref.h)
+            handoff = await ctx.read(ctx.service.get, ref.h)
         target = ref.step + (1 if body["actions"][0]["action_id"] == ids.PACKET_NEXT else -1)
         view = packet.packet_modal(handoff, ctx.playbook, step=target, flag=ref.flag, read_only=not editable,
                                    user_ids=ctx.directory.known_ids(), llm_enabled=ctx.llm_enabled)
@@ -77,7 +77,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
     async def ask_override(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         ref, user, channel = _click(body)
-        handoff = await ctx.run(ctx.service.get, ref.h)
+        handoff = await ctx.read(ctx.service.get, ref.h)
         actor = await ctx.directory.actor(client, user)
         if not handoff.ae.matches(actor):
             await ctx.ephemeral(client, channel=channel, user=user, text="Only the deal's AE asks for an exception.")
@@ -105,7 +105,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         try:
             await ctx.run(ctx.service.accept, c.AcceptHandoff(ref.h, actor))
         except NotPermitted as exc:
-            handoff = await ctx.run(ctx.service.get, ref.h)
+            handoff = await ctx.read(ctx.service.get, ref.h)
             text = f"{refusal(exc)} This one is for {escape_mrkdwn(handoff.csm.email)}."
             await ctx.ephemeral(client, channel=channel, user=user, text=text)
         except BatonError as exc:
@@ -114,7 +114,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
     async def escalate(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         ref, user, channel = _click(body)
-        handoff = await ctx.run(ctx.service.get, ref.h)
+        handoff = await ctx.read(ctx.service.get, ref.h)
         actor = await ctx.directory.actor(client, user)
         problem = _who_may_escalate(handoff, actor_matches=handoff.csm.matches(actor))
         if problem:

@@ -39,13 +39,13 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         if verb == "status":
             await ack(blocks=await _status(ctx, actor, rest, channel=command.get("channel_id", "")))
         elif verb == "mine":
-            mine = await ctx.run(lambda: ctx.service.find(person_email=actor.email or "-", statuses=UNFINISHED))
+            mine = await ctx.read(lambda: ctx.service.find(person_email=actor.email or "-", statuses=UNFINISHED))
             await ack(blocks=text.list_blocks("Your open handoffs", mine, ctx.playbook, now=ctx.clock.now()))
         elif verb == "overdue":
             await ack(blocks=await _overdue(ctx, actor))
         elif verb == "metrics":
             now = ctx.clock.now()
-            rows = await ctx.run(lambda: ctx.service.metrics(now - timedelta(days=30), now, by=GroupBy.SEGMENT))
+            rows = await ctx.read(lambda: ctx.service.metrics(now - timedelta(days=30), now, by=GroupBy.SEGMENT))
             await ack(blocks=text.metrics_blocks(rows, "the last 30 days"))
         else:
             await ack(text=f"I don't know `{escape_mrkdwn(verb)}`. {USAGE}")
@@ -54,7 +54,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         if event.get("tab", "home") != "home":
             return
         actor = await ctx.directory.actor(client, event["user"])
-        handoffs = await ctx.run(lambda: _visible_to(ctx, actor))
+        handoffs = await ctx.read(lambda: _visible_to(ctx, actor))
         view = home.home_view(user_email=actor.email or "", handoffs=handoffs, playbook=ctx.playbook,
                               user_ids=ctx.directory.known_ids(), now=ctx.clock.now(), is_manager=actor.is_manager)
         await client.views_publish(user_id=event["user"], view=view)
@@ -74,13 +74,13 @@ def _visible_to(ctx: SlackContext, actor: Actor) -> list[Handoff]:
 async def _status(ctx: SlackContext, actor: Actor, query: str, *, channel: str) -> list[dict[str, Any]]:
     """In a handoff's channel, `status` means this handoff; elsewhere it searches deal and account."""
     if not query:
-        handoff_id = await ctx.run(ctx.refs.find_handoff, "slack.channel", channel) if channel else None
+        handoff_id = await ctx.read(ctx.refs.find_handoff, "slack.channel", channel) if channel else None
         if handoff_id is None:
-            mine = await ctx.run(lambda: ctx.service.find(person_email=actor.email or "-", statuses=UNFINISHED))
+            mine = await ctx.read(lambda: ctx.service.find(person_email=actor.email or "-", statuses=UNFINISHED))
             return text.list_blocks("Your open handoffs", mine, ctx.playbook, now=ctx.clock.now())
-        found = [await ctx.run(ctx.service.get, handoff_id)]
+        found = [await ctx.read(ctx.service.get, handoff_id)]
     else:
-        found = await ctx.run(lambda: ctx.service.find(text=query, limit=10))
+        found = await ctx.read(lambda: ctx.service.find(text=query, limit=10))
     if len(found) == 1:
         return text.status_blocks(found[0], ctx.playbook, user_ids=ctx.directory.known_ids(), now=ctx.clock.now())
     title = f"Handoffs matching “{query}”" if found else f"No handoff matches “{query}”"
@@ -91,9 +91,9 @@ async def _overdue(ctx: SlackContext, actor: Actor) -> list[dict[str, Any]]:
     """What is past due and waiting on the caller; a manager sees every team's."""
     now = ctx.clock.now()
     if actor.is_manager:
-        pool = await ctx.run(lambda: ctx.service.find(statuses=UNFINISHED, limit=500))
+        pool = await ctx.read(lambda: ctx.service.find(statuses=UNFINISHED, limit=500))
     else:
-        pool = await ctx.run(lambda: ctx.service.find(person_email=actor.email or "-", statuses=UNFINISHED, limit=500))
+        pool = await ctx.read(lambda: ctx.service.find(person_email=actor.email or "-", statuses=UNFINISHED, limit=500))
     late = []
     for handoff in pool:
         due = next_due(handoff, ctx.playbook)

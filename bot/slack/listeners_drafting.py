@@ -42,7 +42,7 @@ def register(app: AsyncApp, ctx: SlackContext, drafter: Drafter) -> None:
         await ack()
         ref = ids.Ref.loads(body["actions"][0]["value"])
         actor = await ctx.directory.actor(client, body["user"]["id"])
-        handoff = await ctx.run(ctx.service.get, ref.h)
+        handoff = await ctx.read(ctx.service.get, ref.h)
         if not handoff.can_edit(actor):
             return
         steps = packet.packet_steps(ctx.playbook)
@@ -87,7 +87,7 @@ def register(app: AsyncApp, ctx: SlackContext, drafter: Drafter) -> None:
             await ack(response_action="update", view=drafting.failure_view(where, refusal(exc)))
             return
         await _forget(ctx, where)
-        handoff = await ctx.run(ctx.service.get, where.h)
+        handoff = await ctx.read(ctx.service.get, where.h)
         await ack(response_action="update", view=_packet_view(ctx, handoff, where, editable=True))
 
     async def back(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -97,7 +97,7 @@ def register(app: AsyncApp, ctx: SlackContext, drafter: Drafter) -> None:
         if where.d and await _kept(ctx, where) is not None:
             await _forget(ctx, where)
         actor = await ctx.directory.actor(client, body["user"]["id"])
-        handoff = await ctx.run(ctx.service.get, where.h)
+        handoff = await ctx.read(ctx.service.get, where.h)
         view = _packet_view(ctx, handoff, where, editable=handoff.can_edit(actor))
         await client.views_update(view_id=body["view"]["id"], hash=body["view"]["hash"], view=view)
 
@@ -107,7 +107,7 @@ def register(app: AsyncApp, ctx: SlackContext, drafter: Drafter) -> None:
         where = DraftRef.loads(body["actions"][0]["value"])
         user = body["user"]["id"]
         draft = await _kept(ctx, where)
-        handoff = await ctx.run(ctx.service.get, where.h)
+        handoff = await ctx.read(ctx.service.get, where.h)
         actor = await ctx.directory.actor(client, user)
         if draft is None or not handoff.can_edit(actor):
             reason = drafting.GONE if draft is None else "You can no longer edit this packet."
@@ -127,7 +127,7 @@ async def _draft(ctx: SlackContext, drafter: Drafter, client: AsyncWebClient, *,
                  notes: str) -> None:
     """Ask the model, then show the review (or why there is none) where the AE will see it."""
     actor = await ctx.directory.actor(client, user)
-    handoff = await ctx.run(ctx.service.get, where.h)
+    handoff = await ctx.read(ctx.service.get, where.h)
     if not handoff.can_edit(actor):
         return
     seen = await _show(client, where.pv, where.ph, drafting.waiting_view(where, characters=len(notes)))
@@ -168,7 +168,7 @@ async def _show(client: AsyncWebClient, view_id: str, seen: str | None, view: di
 async def _tell(ctx: SlackContext, client: AsyncWebClient, handoff: Handoff, user: str, *, text: str,
                 blocks: list[dict[str, Any]] | None = None) -> None:
     """An ephemeral message in the handoff's channel, or a DM when that cannot be delivered."""
-    refs = await ctx.run(ctx.refs.all, handoff.id)
+    refs = await ctx.read(ctx.refs.all, handoff.id)
     channel = refs.get("slack.channel")
     if channel:
         try:
@@ -181,7 +181,7 @@ async def _tell(ctx: SlackContext, client: AsyncWebClient, handoff: Handoff, use
 
 async def _kept(ctx: SlackContext, where: DraftRef) -> Draft | None:
     """The draft under review, if `where` still names it."""
-    refs = await ctx.run(ctx.refs.all, where.h)
+    refs = await ctx.read(ctx.refs.all, where.h)
     try:
         record = json.loads(refs.get(drafting.DRAFT_REF) or "null")
     except ValueError:

@@ -44,7 +44,7 @@ def register(app: AsyncApp, ctx: SlackContext, sla: SlaRuntime) -> None:
         actor = await ctx.directory.actor(client, command["user_id"])
         channel = command.get("channel_id", "")
         if verb.lower() == "overdue":
-            await ack(blocks=await ctx.run(overdue_for, sla, ctx, actor))
+            await ack(blocks=await ctx.read(overdue_for, sla, ctx, actor))
         elif verb.lower() == "touched":
             await ack(text=await _record(ctx, actor, rest.strip(), channel, "first_touch", {}))
         else:
@@ -80,7 +80,7 @@ def register(app: AsyncApp, ctx: SlackContext, sla: SlaRuntime) -> None:
             await ack()
             ref = ids.Ref.loads(body["actions"][0]["value"])
             user = body["user"]["id"]
-            handoff = await ctx.run(ctx.service.get, ref.h)
+            handoff = await ctx.read(ctx.service.get, ref.h)
             actor = await ctx.directory.actor(client, user)
             if not handoff.csm.matches(actor) or handoff.status is not Status.ACCEPTED:
                 channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")

@@ -39,7 +39,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         except BatonError as exc:
             await ack(response_action="errors", errors={steps[step].fields[0].id: refusal(exc)})
             return
-        handoff = await ctx.run(ctx.service.get, ref.h)
+        handoff = await ctx.read(ctx.service.get, ref.h)
         if step + 1 < len(steps):
             next_view = packet.packet_modal(handoff, ctx.playbook, step=step + 1, flag=ref.flag,
                                             user_ids=ctx.directory.known_ids(), llm_enabled=ctx.llm_enabled)
@@ -62,7 +62,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         actor = await ctx.directory.actor(client, body["user"]["id"])
         steps = packet.packet_steps(ctx.playbook)
         raw = read_step_values(view["state"]["values"], steps[min(ref.step, len(steps) - 1)].fields)
-        handoff = await ctx.run(ctx.service.get, ref.h)
+        handoff = await ctx.read(ctx.service.get, ref.h)
         if handoff.can_edit(actor):
             await save_what_is_valid(ctx, ref.h, actor, raw)
 

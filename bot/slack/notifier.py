@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.notices import notices_for
 from bot.slack import ids
-from bot.slack.calls import SlackCaller, SlackRefused
+from bot.slack.calls import DELIVERY, SlackCaller, SlackRefused
 from bot.slack.directory import SlackDirectory
 from bot.slack.escape import literal
 from bot.slack.places import SlackPlaces
@@ -47,6 +47,7 @@ class SlackNotifier:
         self._places = SlackPlaces(call=call, playbook=playbook, refs=refs, clock=clock)
 
     async def deliver(self, event: ev.Event, key: str) -> None:
+        DELIVERY.set(key)
         handoff = await asyncio.to_thread(self._service.get, event.handoff_id)
         delivery = _Delivery(self, key, handoff)
         await delivery.load()
@@ -56,10 +57,13 @@ class SlackNotifier:
 
     async def _opened(self, d: _Delivery, event: ev.Event) -> None:
         h = d.handoff
-        ae_id, csm_id = await d.person(h.ae.email), await d.person(h.csm.email)
+        # The CSM must hear within minutes even when channel set-up queues behind Slack's
+        # Tier 2 limits, so their DM comes before anything else, the AE's lookup included.
+        csm_id = await d.person(h.csm.email)
         news = _notice_text(event, h, self._playbook, "csm")
         if csm_id and news:
             await d.step("dm_csm", lambda: d.post(csm_id, news, key=csm_id))
+        ae_id = await d.person(h.ae.email)
         if self._playbook.segment(h.segment).place is Place.CHANNEL:
             await self._places.open_channel(d, ae_id=ae_id, csm_id=csm_id)
         else:

@@ -38,6 +38,7 @@ class SlackPlaces:
         self._refs = refs
         self._clock = clock
         self._channel_ids: dict[str, str] = {}
+        self._members: dict[str, set[str]] = {}  # shared channel -> people Baton invited
 
     async def open_channel(self, d: _Delivery, *, ae_id: str | None, csm_id: str | None) -> None:
         h = d.handoff
@@ -46,6 +47,9 @@ class SlackPlaces:
         people = [u for u in (ae_id, csm_id, *(await self.manager_ids(d))) if u]
         if people:
             await d.step("invite", lambda: self._invite(channel, people))
+        await self._post_card(d, channel, thread=False)
+        card_ts = d.refs["card_ts"]
+        await d.step("pin", lambda: self._pin(channel, card_ts))
         # Slack formats topics and purposes like messages: a `<!channel>` or `*bold*` in an
         # account name would render as a mention or markup, so user text is escaped here too.
         segment = segment_label(self._playbook, h.segment)
@@ -53,9 +57,6 @@ class SlackPlaces:
         await d.step("topic", lambda: self._ok("conversations.setTopic", channel=channel, topic=topic))
         purpose = truncate_mrkdwn(escape_mrkdwn(f"Baton handoff {h.id}: from {h.ae.email} to {h.csm.email}"), TOPIC_MAX)
         await d.step("purpose", lambda: self._ok("conversations.setPurpose", channel=channel, purpose=purpose))
-        await self._post_card(d, channel, thread=False)
-        card_ts = d.refs["card_ts"]
-        await d.step("pin", lambda: self._pin(channel, card_ts))
         if h.deal.crm_url:
             url = h.deal.crm_url
             await d.step("bookmark", lambda: self._ok(
@@ -65,10 +66,13 @@ class SlackPlaces:
         channel = await self.shared_channel()
         await d.set_ref("channel", channel)
         # A mention only notifies members: without this the AE, the CSM and the managers would
-        # never hear what happens in the thread (a request for an exception, the flip).
-        people = [u for u in (ae_id, csm_id, *(await self.manager_ids(d))) if u]
+        # never hear what happens in the thread (a request for an exception, the flip). People
+        # already invited once are not invited again: invites share a Tier 3 budget.
+        wanted = [u for u in (ae_id, csm_id, *(await self.manager_ids(d))) if u]
+        people = await self._not_yet_members(channel, wanted)
         if people:
             await d.step("invite", lambda: self._invite(channel, people))
+            await self._remember_members(channel, people)
         await self._post_card(d, channel, thread=True)
         mentions = " and ".join(f"<@{u}>" for u in (ae_id, csm_id) if u) or "Everyone"
         intro = f"{mentions}: this thread is the handoff of {literal(d.handoff.deal.account)}."
@@ -145,6 +149,19 @@ class SlackPlaces:
                     raise
                 skipped.append(f"{user}:{refused.error}")
         return "invited" + (f" (skipped {', '.join(skipped)})" if skipped else "")
+
+    async def _not_yet_members(self, channel: str, users: list[str]) -> list[str]:
+        known = self._members.setdefault(channel, set())
+        if not known:
+            stored = await asyncio.to_thread(self._refs.all, WORKSPACE)
+            known |= {name.split(":", 2)[2] for name in stored if name.startswith(f"member:{channel}:")}
+        return [u for u in dict.fromkeys(users) if u not in known]
+
+    async def _remember_members(self, channel: str, users: list[str]) -> None:
+        self._members.setdefault(channel, set()).update(users)
+        for user in users:
+            await asyncio.to_thread(self._refs.set, WORKSPACE, f"member:{channel}:{user}", "invited",
+                                    at=self._clock.now())
 
     async def _pin(self, channel: str, ts: str) -> str:
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
 
@@ -24,6 +24,8 @@ METHOD_TIERS = {
 POST_MESSAGE = "chat.postMessage"
 POST_MESSAGE_PER_SECOND = 1.0
 HEADROOM = 0.9  # run at 90% of the published rate: Slack counts in its own windows, not ours
+_EARLY = 0.05  # a message back a hair before its slot (timer jitter) may use it
+_STALE_AFTER = 600.0
 
 
 @dataclass
@@ -33,32 +35,60 @@ class _Bucket:
     tokens: float
     updated: float
     paused_until: float = 0.0
+    next_slot: float = 0.0  # when the next reserved comeback is scheduled
+    reserved: dict[str, float] = field(default_factory=dict)  # holder -> when to come back
 
     def wait(self, now: float) -> float:
         """Seconds until one token is available (0 when there is one now)."""
         self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
-        if now < self.paused_until:
-            return self.paused_until - now
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        token_wait = 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        return max(token_wait, self.paused_until - now)
 
 
 class SlackRateLimiter:
     """`try_acquire` never sleeps: it takes a slot or says how long to wait, so a caller can
-    put a message back in the queue and serve others (a DM is not stuck behind a channel)."""
+    put a message back in the queue and serve others (a DM is not stuck behind a channel).
+
+    Calls are always spaced by the token bucket at the moment they are made. A caller that
+    names itself (`holder`, the outbox message) and has to wait is also given its own
+    comeback time, one interval after the previous waiter's: the tenth message waiting for
+    `conversations.create` returns when the tenth token is due, not with the other nine at
+    the next one. Waiting messages then come back spread out, and new ones (a CSM's first
+    DM) are not starved behind a crowd retrying at the same instant.
+    """
 
     def __init__(self, *, monotonic: Callable[[], float] = time.monotonic, speed: float = 1.0) -> None:
         self._now = monotonic
         self._speed = speed  # tests run Slack's clock faster; 1.0 in production
         self._buckets: dict[tuple[str, str], _Bucket] = {}
 
-    def try_acquire(self, method: str, channel: str | None = None) -> float:
+    def try_acquire(self, method: str, channel: str | None = None, *, holder: str | None = None) -> float:
         bucket = self._bucket(method, channel)
         now = self._now()
+        comeback = bucket.reserved.get(holder) if holder is not None else None
+        if comeback is not None and now + _EARLY < comeback:
+            return comeback - now
         wait = bucket.wait(now)
         if wait == 0.0:
             bucket.tokens -= 1
-        return wait
+            if holder is not None:
+                bucket.reserved.pop(holder, None)
+            return 0.0
+        if holder is None or comeback is not None:
+            return wait  # a returning message keeps its place; the token is a moment away
+        self._forget_stale(bucket, now)
+        slot = max(now + wait, bucket.next_slot)
+        bucket.next_slot = slot + 1 / bucket.rate
+        bucket.reserved[holder] = slot
+        return slot - now
+
+    @staticmethod
+    def _forget_stale(bucket: _Bucket, now: float) -> None:
+        """Drop comebacks nobody used (their message finished elsewhere or died)."""
+        for holder, slot in list(bucket.reserved.items()):
+            if slot < now - _STALE_AFTER:
+                del bucket.reserved[holder]
 
     def penalize(self, method: str, channel: str | None, retry_after: float) -> None:
         """Slack said 429: nothing more for this method (or channel) until Retry-After passes."""
