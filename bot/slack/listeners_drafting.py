@@ -7,23 +7,30 @@ screen with the review (views.update with the view id and the hash it last saw).
 closed the modal meanwhile, the suggestions come as an ephemeral message (a DM if that fails)
 with a button to review them. The draft under review is kept as a chat reference of the handoff,
 so any replica can take the review; nothing reaches the packet until the AE presses Save.
+
+The notes form also lists the text files shared where the handoff lives (files.list, while the
+form is being opened); a picked file is checked before the form closes (files.info: still there,
+text, not far too long) and downloaded after the ack, its text joined to anything pasted.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
 from dataclasses import replace
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import ids
+from bot.slack import ids, shared_files
 from bot.slack.context import SlackContext
 from bot.slack.listeners_actions import refusal, save_what_is_valid
+from bot.slack.shared_files import FileUnusable, Place, SharedFile
 from bot.slack.views import drafting, packet, suggestions
 from bot.slack.views.drafting import DraftRef
 from bot.slack.views.state import read_step_values
@@ -34,6 +41,8 @@ from core.handoff import Handoff
 from core.machine import Status
 
 log = logging.getLogger(__name__)
+LIST_SECONDS = 1.5  # files.list before the notes form opens: a trigger_id lives 3 seconds
+CHECK_SECONDS = 1.5  # files.info before the form is answered: Slack waits 3 seconds for it
 
 
 def register(app: AsyncApp, ctx: SlackContext, drafter: Drafter) -> None:
@@ -45,24 +54,45 @@ def register(app: AsyncApp, ctx: SlackContext, drafter: Drafter) -> None:
         handoff = await ctx.read(ctx.service.get, ref.h)
         if not handoff.can_edit(actor):
             return
+        place = Place.of(await ctx.read(ctx.refs.all, ref.h))
+        listing = asyncio.create_task(_offered_files(client, place)) if place else None
         steps = packet.packet_steps(ctx.playbook)
         fields = steps[min(ref.step, len(steps) - 1)].fields
-        await save_what_is_valid(ctx, ref.h, actor, read_step_values(body["view"]["state"]["values"], fields))
+        try:
+            await save_what_is_valid(ctx, ref.h, actor, read_step_values(body["view"]["state"]["values"], fields))
+        finally:
+            files = await listing if listing else []
         where = DraftRef(h=ref.h, step=ref.step, pv=body["view"]["id"], ph=body["view"]["hash"], flag=ref.flag)
-        await client.views_push(trigger_id=body["trigger_id"], view=drafting.notes_modal(ctx.playbook, where))
+        label = drafting.files_place(files[0].channel_name if files else "", thread=bool(place and place.thread_ts))
+        view = drafting.notes_modal(ctx.playbook, where, files=files, place=label)
+        await client.views_push(trigger_id=body["trigger_id"], view=view)
 
     async def notes_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
                               client: AsyncWebClient) -> None:
         where = DraftRef.loads(view["private_metadata"])
-        notes = drafting.read_notes(view["state"]["values"])
+        values = view["state"]["values"]
+        notes = drafting.read_notes(values)
+        file_id = drafting.read_file_choice(values)
+        offered = drafting.FILE_BLOCK in values
         try:
-            check_notes(notes, ctx.playbook)
+            if file_id is None or len(notes) > ctx.playbook.llm.max_notes_chars:
+                check_notes(notes, ctx.playbook)
         except (NotesTooLong, MissingInput) as exc:
-            reason = drafting.notes_error(exc if isinstance(exc, NotesTooLong) else None)
+            reason = drafting.notes_error(exc if isinstance(exc, NotesTooLong) else None, files=offered)
             await ack(response_action="errors", errors={"notes_1": reason})
             return
+        chosen: SharedFile | None = None
+        if file_id is not None:
+            try:
+                chosen = await _checked_file(ctx, client, where, file_id, seconds=CHECK_SECONDS)
+            except FileUnusable as exc:
+                await ack(response_action="errors", errors={drafting.FILE_BLOCK: drafting.file_error(exc)})
+                return
+            except (SlackApiError, TimeoutError, aiohttp.ClientError) as exc:  # checked again after the ack
+                log.info("file %s not checked before the ack: %s", file_id, _slack_error(exc))
         await ack()  # the form closes; the rest happens after Slack has its answer
-        await _draft(ctx, drafter, client, user=body["user"]["id"], where=where, notes=notes)
+        await _draft(ctx, drafter, client, user=body["user"]["id"], where=where, notes=notes, file_id=file_id,
+                     chosen=chosen)
 
     async def review_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
                                client: AsyncWebClient) -> None:
@@ -123,15 +153,62 @@ def register(app: AsyncApp, ctx: SlackContext, drafter: Drafter) -> None:
     app.view_submission(drafting.DRAFT_REVIEW)(review_submitted)
 
 
+async def _offered_files(client: AsyncWebClient, place: Place) -> list[SharedFile]:
+    """The text files to offer in the notes form; none when Slack cannot list them quickly."""
+    try:
+        return await asyncio.wait_for(shared_files.text_files(client, place), LIST_SECONDS)
+    except (SlackApiError, TimeoutError, aiohttp.ClientError) as exc:  # e.g. missing_scope before files:read
+        log.info("no shared files offered for drafting: %s", _slack_error(exc))
+    except Exception:  # the form opens without the picker rather than not at all
+        log.exception("listing the shared files failed")
+    return []
+
+
+def _slack_error(exc: Exception) -> str:
+    return str(exc.response.get("error")) if isinstance(exc, SlackApiError) else type(exc).__name__
+
+
+async def _checked_file(ctx: SlackContext, client: AsyncWebClient, where: DraftRef, file_id: str, *,
+                        seconds: float | None = None) -> SharedFile:
+    """The picked file, if it is still a text file shared where the handoff lives."""
+    place = Place.of(await ctx.read(ctx.refs.all, where.h))
+    if place is None:
+        raise FileUnusable(FileUnusable.GONE)
+    check = shared_files.file_info(client, file_id, place, limit=ctx.playbook.llm.max_notes_chars)
+    return await asyncio.wait_for(check, seconds)
+
+
+async def _with_file(ctx: SlackContext, client: AsyncWebClient, where: DraftRef, notes: str, file_id: str,
+                     chosen: SharedFile | None) -> str:
+    """The pasted notes and the file's text, one after the other, within the notes limit."""
+    limit = ctx.playbook.llm.max_notes_chars
+    if chosen is None:
+        try:
+            chosen = await _checked_file(ctx, client, where, file_id)
+        except (SlackApiError, aiohttp.ClientError) as exc:
+            log.info("file %s not checked: %s", file_id, _slack_error(exc))
+            raise FileUnusable(FileUnusable.UNREACHABLE) from None
+    text = await shared_files.read_text(client, chosen, limit=limit)
+    log.info("read file %s for %s: %d bytes, %d characters", chosen.id, where.h, chosen.size, len(text))
+    combined = "\n\n".join(part for part in (notes, text) if part)
+    if len(combined) > limit:
+        raise FileUnusable(FileUnusable.TOO_LONG, name=chosen.label, length=len(combined), limit=limit,
+                           with_pasted=True)
+    return combined
+
+
 async def _draft(ctx: SlackContext, drafter: Drafter, client: AsyncWebClient, *, user: str, where: DraftRef,
-                 notes: str) -> None:
+                 notes: str, file_id: str | None = None, chosen: SharedFile | None = None) -> None:
     """Ask the model, then show the review (or why there is none) where the AE will see it."""
     actor = await ctx.directory.actor(client, user)
     handoff = await ctx.read(ctx.service.get, where.h)
     if not handoff.can_edit(actor):
         return
-    seen = await _show(client, where.pv, where.ph, drafting.waiting_view(where, characters=len(notes)))
+    reading = chosen.label if chosen else ("the shared file" if file_id else "")
+    seen = await _show(client, where.pv, where.ph, drafting.waiting_view(where, characters=len(notes), file=reading))
     try:
+        if file_id is not None:
+            notes = await _with_file(ctx, client, where, notes, file_id, chosen)
         draft = await draft_from_notes(notes, playbook=ctx.playbook, drafter=drafter,
                                        close_date=handoff.deal.closed_at.date(), current=handoff.packet)
     except Exception as exc:  # a DraftingError is expected; anything else is a bug, but the AE still hears

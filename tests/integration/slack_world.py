@@ -33,7 +33,7 @@ SIGNING_SECRET = "slack-signing-secret-for-tests"
 WEBHOOK_SECRET = "deal-webhook-secret-for-tests"
 # Web API methods that only read; everything else Baton calls changes what someone sees.
 READS = frozenset({"auth.test", "users.info", "users.lookupByEmail", "conversations.list", "conversations.info",
-                   "usergroups.users.list", "usergroups.list"})
+                   "usergroups.users.list", "usergroups.list", "files.list", "files.info"})
 UNLIMITED = 1000.0  # Baton's limiter speed when the simulator enforces no limits
 
 

@@ -7,6 +7,7 @@ slack_sdk's retry handlers honour, and Block Kit refusals with Slack's pointer m
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import urllib.parse
@@ -14,6 +15,7 @@ import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import aiohttp
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -22,11 +24,15 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.simulator import SlackSimulator, render_message, render_view, unescape
 from bot.slack.simulator.blocks import check_view
 from bot.slack.simulator.server import SimulatorThread
+from bot.slack.simulator.socket_mode import NotConnected
 
 
 def plain(text: str) -> dict[str, Any]:
@@ -777,6 +783,123 @@ async def test_a_slow_method_answers_late_and_calls_are_recorded_in_order(
     assert [c.method for c in sim.calls] == ["auth.test", "team.info"]
 
 
+# --- Socket Mode ----------------------------------------------------------------------------
+
+
+async def test_apps_connections_open_takes_the_app_level_token_and_nothing_else(
+    sim: SlackSimulator, client: AsyncWebClient
+) -> None:
+    assert sim.app_token.startswith(f"xapp-1-{sim.workspace.app_id}-")
+    assert (await refusal(client.apps_connections_open(app_token=sim.bot_token)))[
+        "error"
+    ] == "not_allowed_token_type"
+    app_level = AsyncWebClient(token=sim.app_token, base_url=sim.api_url)
+    assert (await refusal(app_level.chat_postMessage(channel="C1", text="hi")))[
+        "error"
+    ] == "not_allowed_token_type"
+    assert (await refusal(client.apps_connections_open(app_token="xapp-1-A1-2-nope")))[
+        "error"
+    ] == "invalid_auth"
+    url = (await client.apps_connections_open(app_token=sim.app_token))["url"]
+    port = sim.api_url.split(":")[2].split("/")[0]
+    assert url.startswith(f"ws://127.0.0.1:{port}/link/?ticket=")
+    assert url.endswith(f"&app_id={sim.workspace.app_id}")
+
+
+async def test_apps_connections_open_is_tier_1() -> None:
+    async with SlackSimulator() as sim:
+        client = AsyncWebClient(token=sim.bot_token, base_url=sim.api_url)
+        await client.apps_connections_open(app_token=sim.app_token)
+        with pytest.raises(SlackApiError) as caught:
+            await client.apps_connections_open(app_token=sim.app_token)
+        assert caught.value.response.status_code == 429
+        assert int(caught.value.response.headers["Retry-After"]) > 1
+
+
+async def test_a_socket_says_hello_delivers_envelopes_and_records_acks(
+    sim: SlackSimulator, client: AsyncWebClient
+) -> None:
+    url = (await client.apps_connections_open(app_token=sim.app_token))["url"]
+    with pytest.raises(NotConnected):
+        await sim.socket_mode.deliver("events_api", {}, accepts_response_payload=False)
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+        hello = await ws.receive_json(timeout=5)
+        assert hello["type"] == "hello" and hello["num_connections"] == 1
+        assert hello["connection_info"] == {"app_id": sim.workspace.app_id}
+        assert set(hello["debug_info"]) >= {"host", "approximate_connection_time"}
+        form = {"command": "/handoff", "text": "help", "user_id": "U1"}
+        sent = asyncio.create_task(
+            sim.socket_mode.deliver("slash_commands", form, accepts_response_payload=True)
+        )
+        envelope = await ws.receive_json(timeout=5)
+        assert envelope == {
+            "envelope_id": envelope["envelope_id"],
+            "payload": form,
+            "type": "slash_commands",
+            "accepts_response_payload": True,
+        }
+        await ws.send_json({"envelope_id": envelope["envelope_id"], "payload": {"text": "Usage"}})
+        done = await sent
+        assert done.acked and done.ack_payload == {"text": "Usage"}
+
+        event = {"type": "event_callback", "event_id": "Ev1", "event": {"type": "app_home_opened"}}
+        sent = asyncio.create_task(
+            sim.socket_mode.deliver(
+                "events_api", event, accepts_response_payload=False, retry_attempt=1,
+                retry_reason="timeout",
+            )
+        )
+        envelope = await ws.receive_json(timeout=5)
+        assert envelope["retry_attempt"] == 1 and envelope["retry_reason"] == "timeout"
+        assert envelope["payload"] == event and envelope["accepts_response_payload"] is False
+        started = time.monotonic()
+        late = await sent  # never acked: Slack gives up after 3 seconds
+        assert not late.acked and time.monotonic() - started >= 2.9
+        await ws.send_json({"envelope_id": "nobody-sent-this"})
+        await asyncio.sleep(0.1)
+        assert sim.socket_mode.strays == [{"envelope_id": "nobody-sent-this"}]
+
+
+async def test_a_socket_without_a_ticket_from_apps_connections_open_is_refused(
+    sim: SlackSimulator,
+) -> None:
+    url = sim.api_url.replace("http://", "ws://").replace("/api/", "/link/?ticket=made-up")
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as caught:
+            await session.ws_connect(url)
+    assert caught.value.status == 401
+
+
+async def test_slack_sdks_client_acks_and_reconnects_when_slack_asks(sim: SlackSimulator) -> None:
+    web = AsyncWebClient(token=sim.bot_token, base_url=sim.api_url)
+    socket_client = SocketModeClient(app_token=sim.app_token, web_client=web)
+
+    async def echo(client: SocketModeClient, request: SocketModeRequest) -> None:
+        answer = {"text": request.payload["text"].upper()}
+        await client.send_socket_mode_response(SocketModeResponse(request.envelope_id, answer))
+
+    socket_client.socket_mode_request_listeners.append(echo)  # type: ignore[arg-type]
+    await socket_client.connect()
+    try:
+        await sim.socket_mode.wait_connected()
+        first = await sim.socket_mode.deliver(
+            "slash_commands", {"text": "hi"}, accepts_response_payload=True
+        )
+        assert first.acked and first.ack_payload == {"text": "HI"}
+        assert await sim.socket_mode.disconnect("refresh_requested") == 1
+        deadline = time.monotonic() + 10
+        while sim.socket_mode.connects < 2 or sim.socket_mode.connections != 1:
+            assert time.monotonic() < deadline, "slack_sdk did not reconnect"
+            await asyncio.sleep(0.05)
+        again = await sim.socket_mode.deliver(
+            "slash_commands", {"text": "still there"}, accepts_response_payload=True
+        )
+        assert again.ack_payload == {"text": "STILL THERE"}
+        assert [c.method for c in sim.calls].count("apps.connections.open") == 2
+    finally:
+        await socket_client.close()
+
+
 # --- rendering ------------------------------------------------------------------------------
 
 
@@ -850,3 +973,124 @@ def test_unescape_turns_mentions_links_and_entities_into_reading() -> None:
         unescape(text, {"U1": "ana"})
         == "@ana see the deal (https://crm.example.com/d/1) in #handoff-acme <now> @here"
     )
+
+
+# --- files: files.list, files.info and url_private_download ----------------------------------
+
+
+async def test_a_shared_file_is_in_its_message_and_in_files_list_newest_first(
+    sim: SlackSimulator, client: AsyncWebClient, ana: str
+) -> None:
+    channel = sim.add_channel("handoff-acme", members=[ana], with_bot=True)
+    parent = sim.add_message(channel, ana, "Kickoff prep")
+    notes = sim.share_file(channel, ana, "call-notes.txt", "Dana: one order system by Q2.")
+    picture = sim.share_file(channel, ana, "whiteboard.png", b"\x89PNG\r\n", "png", thread_ts=parent)
+
+    listed = await client.files_list(channel=channel)
+    assert [f["id"] for f in listed["files"]] == [picture, notes]
+    assert listed["paging"] == {"count": 100, "total": 2, "page": 1, "pages": 1}
+    text = listed["files"][1]
+    assert {k: text[k] for k in ("name", "title", "filetype", "mimetype", "size", "user", "mode")} == {
+        "name": "call-notes.txt", "title": "call-notes.txt", "filetype": "text",
+        "mimetype": "text/plain", "size": 29, "user": ana, "mode": "hosted",
+    }
+    assert text["channels"] == [channel] and text["groups"] == [] and text["ims"] == []
+    assert text["url_private_download"].endswith(f"/files-pri/{sim.team_id}-{notes}/download/call-notes.txt")
+    assert text["created"] == text["timestamp"] and isinstance(text["created"], int)
+    [share] = listed["files"][0]["shares"]["public"][channel]
+    assert share["thread_ts"] == parent and share["channel_name"] == "handoff-acme"
+
+    history = await client.conversations_history(channel=channel)
+    assert history["messages"][0]["files"][0]["id"] == notes and history["messages"][0]["upload"] is False
+    thread = await client.conversations_replies(channel=channel, ts=parent)
+    assert thread["messages"][1]["files"][0]["id"] == picture
+
+    assert [f["id"] for f in (await client.files_list(channel=channel, types="images"))["files"]] == [picture]
+    assert (await client.files_list(channel=channel, types="pdfs"))["files"] == []
+    assert (await refusal(client.files_list(types="texts")))["error"] == "unknown_type"
+    assert (await refusal(client.files_list(user="U0NOBODY00")))["error"] == "user_not_found"
+    later = str(text["created"] + 1)
+    assert (await client.files_list(channel=channel, ts_from=later))["files"] == []
+
+
+async def test_files_list_pages_by_count_and_page_or_by_cursor(
+    sim: SlackSimulator, client: AsyncWebClient, ana: str
+) -> None:
+    channel = sim.add_channel("notes", members=[ana], with_bot=True)
+    ids = [sim.share_file(channel, ana, f"part-{n}.txt", f"part {n}") for n in range(5)]
+    newest_first = list(reversed(ids))
+    second = await client.files_list(channel=channel, count=2, page=2)
+    assert [f["id"] for f in second["files"]] == newest_first[2:4]
+    assert second["paging"] == {"count": 2, "total": 5, "page": 2, "pages": 3}
+    seen, cursor = [], ""
+    while True:
+        answer = await client.api_call("files.list", http_verb="GET",
+                                       params={"channel": channel, "limit": 2, "cursor": cursor})
+        seen += [f["id"] for f in answer["files"]]
+        cursor = answer["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert seen == newest_first
+    bad = client.api_call("files.list", http_verb="GET", params={"cursor": "not-a-cursor"})
+    assert (await refusal(bad))["error"] == "invalid_cursor"
+
+
+async def test_the_bot_sees_files_of_private_channels_only_as_a_member(
+    sim: SlackSimulator, client: AsyncWebClient, ana: str
+) -> None:
+    secret = sim.add_channel("deal-room", private=True, members=[ana])
+    hidden = sim.share_file(secret, ana, "pricing.txt", "floor price 90k")
+    assert (await client.files_list())["files"] == []
+    assert (await client.files_list(channel=secret))["files"] == []
+    assert (await refusal(client.files_info(file=hidden)))["error"] == "file_not_found"
+    assert (await refusal(client.files_info(file="F0NOTHING0")))["error"] == "file_not_found"
+
+    with sim._lock:
+        sim.workspace.channels[secret].members.append(sim.bot_user_id)
+    info = await client.files_info(file=hidden)
+    assert info["file"]["groups"] == [secret] and info["file"]["channels"] == []
+    assert secret in info["file"]["shares"]["private"] and info["comments"] == []
+
+    sim.delete_file(hidden)
+    assert (await refusal(client.files_info(file=hidden)))["error"] == "file_deleted"
+    assert (await client.files_list(channel=secret))["files"] == []
+    assert sim.messages(secret)[-1]["files"] == [{"id": hidden, "mode": "tombstone"}]
+
+
+async def test_a_file_downloads_only_with_the_bot_token_as_slack_serves_it(
+    sim: SlackSimulator, client: AsyncWebClient, ana: str
+) -> None:
+    channel = sim.add_channel("handoff-acme", members=[ana], with_bot=True)
+    notes = sim.share_file(channel, ana, "call notes.txt", "Café: we promised two trainings.")
+    file = (await client.files_info(file=notes))["file"]
+    url = file["url_private_download"]
+    bearer = {"Authorization": f"Bearer {sim.bot_token}"}
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url, headers=bearer) as answer:
+            assert answer.status == 200 and answer.content_type == "text/plain"
+            assert (await answer.read()).decode() == "Café: we promised two trainings."
+            assert answer.headers["Content-Disposition"].startswith("attachment")
+        async with session.get(file["url_private"], headers=bearer) as answer:
+            assert answer.status == 200 and "Content-Disposition" not in answer.headers
+        for headers in ({}, {"Authorization": "Bearer xoxb-1-2-stranger"}):
+            async with session.get(url, headers=headers, allow_redirects=False) as answer:
+                assert answer.status == 302 and "/?redir=" in answer.headers["Location"]
+            async with session.get(url, headers=headers) as answer:  # as a browser would follow it
+                assert answer.status == 200 and answer.content_type == "text/html"
+                assert "sign in" in (await answer.text()).lower()
+        sim.delete_file(notes)
+        async with session.get(url, headers=bearer) as answer:
+            assert answer.status == 404
+
+
+async def test_files_list_is_tier_3_and_files_info_tier_4() -> None:
+    async with SlackSimulator() as sim:
+        client = AsyncWebClient(token=sim.bot_token, base_url=sim.api_url)
+        channel = sim.add_channel("notes", with_bot=True)
+        file = sim.share_file(channel, sim.bot_user_id, "a.txt", "a")
+        for _ in range(50):
+            await client.files_list(channel=channel)
+        assert (await refusal(client.files_list(channel=channel)))["error"] == "ratelimited"
+        for _ in range(100):
+            await client.files_info(file=file)
+        assert (await refusal(client.files_info(file=file)))["error"] == "ratelimited"

@@ -5,6 +5,10 @@ slash commands form-encoded, interactions as a `payload` form field, events as J
 It also does what the Slack client does with Baton's answers: a view submission answered with
 `response_action: update` replaces the modal, `errors` keeps it open with messages, an empty
 answer closes it.
+
+`SlackPeople(sim, socket_mode=True)` sends the same payloads over Socket Mode instead, to an app
+connected to the simulator's websocket: envelopes of type `slash_commands`, `interactive` and
+`events_api`, and the app's acknowledgement (its `payload`) stands for the HTTP answer.
 """
 
 from __future__ import annotations
@@ -26,10 +30,20 @@ from bot.slack.simulator.shapes import message_json, view_json
 from bot.slack.simulator.simulator import SlackSimulator
 from bot.slack.simulator.state import View
 
+FORM = "application/x-www-form-urlencoded"
+# Interactions whose envelope accepts a response payload, as their HTTP answer carries one
+# (a view submission's response_action, a select menu's options); a click's answer has none.
+ANSWERED_INTERACTIONS = frozenset({"view_submission", "block_suggestion"})
+NO_ACK = 0  # Answer.status over Socket Mode when no ack came within 3 seconds
+
 
 @dataclass
 class Answer:
-    """Baton's HTTP answer to one request, and what the person now sees because of it."""
+    """Baton's answer to one request, and what the person now sees because of it.
+
+    Over HTTP: the status and body. Over Socket Mode: 200 and the ack's payload (or "" when
+    the ack had none, or the envelope accepts none), or NO_ACK (0) when none came in 3 s.
+    """
 
     status: int
     body: dict[str, Any] | str
@@ -43,9 +57,16 @@ class Answer:
 
 
 class SlackPeople:
-    def __init__(self, sim: SlackSimulator, *, url: str, signing_secret: str) -> None:
+    def __init__(
+        self, sim: SlackSimulator, *, url: str = "", signing_secret: str = "", socket_mode: bool = False
+    ) -> None:
+        """Over HTTP to `url`, signed with `signing_secret`; or with `socket_mode`, over the
+        simulator's Socket Mode connection to the app (which must be connected by then)."""
+        if socket_mode == bool(url):
+            raise ValueError("give either url (and signing_secret) or socket_mode=True")
         self.sim = sim
         self.url = url
+        self.socket_mode = socket_mode
         self._secret = signing_secret
         self._session: aiohttp.ClientSession | None = None
         self._typed: dict[str, dict[str, Any]] = {}  # view id -> what the person typed, kept on errors
@@ -77,7 +98,9 @@ class SlackPeople:
             "response_url": f"{self.sim.api_url}response/{secrets.token_hex(8)}",
             "trigger_id": self.sim.issue_trigger_id(user),
         }
-        return await self._send(urlencode(form), "application/x-www-form-urlencoded")
+        if self.socket_mode:
+            return await self._over_socket("slash_commands", form, accepts_response_payload=True)
+        return await self._send(urlencode(form), FORM)
 
     async def click(
         self,
@@ -160,6 +183,11 @@ class SlackPeople:
                 {"team_id": self.sim.team_id, "user_id": self.sim.bot_user_id, "is_bot": True}
             ],
         }
+        if self.socket_mode:
+            return await self._over_socket(
+                "events_api", body, accepts_response_payload=False, retry_attempt=retry_num or 0,
+                retry_reason="timeout" if retry_num else "",
+            )
         return await self._send(json.dumps(body), "application/json", retry_num=retry_num)
 
     # -- what people see ------------------------------------------------------------------
@@ -208,8 +236,35 @@ class SlackPeople:
     async def _send_payload(
         self, payload: dict[str, Any], *, retry_num: int | None = None
     ) -> Answer:
+        if self.socket_mode:  # Slack retries only Events API deliveries, never interactions
+            return await self._over_socket(
+                "interactive", payload,
+                accepts_response_payload=payload.get("type") in ANSWERED_INTERACTIONS,
+            )
         body = urlencode({"payload": json.dumps(payload)})
-        return await self._send(body, "application/x-www-form-urlencoded", retry_num=retry_num)
+        return await self._send(body, FORM, retry_num=retry_num)
+
+    async def _over_socket(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        accepts_response_payload: bool,
+        retry_attempt: int | None = None,
+        retry_reason: str | None = None,
+    ) -> Answer:
+        """Deliver one envelope to the connected app and read its ack as the HTTP answer."""
+        envelope = await self.sim.socket_mode.deliver(
+            kind, payload, accepts_response_payload=accepts_response_payload,
+            retry_attempt=retry_attempt, retry_reason=retry_reason,
+        )
+        if not envelope.acked:
+            return Answer(NO_ACK, "")
+        body: dict[str, Any] | str = (
+            envelope.ack_payload if accepts_response_payload and envelope.ack_payload else ""
+        )
+        errors = body.get("errors", {}) if isinstance(body, dict) else {}
+        return Answer(200, body, errors)
 
     async def _send(
         self,

@@ -28,6 +28,7 @@ SPECIAL_HIGH: tuple[Window, ...] = ((60.0, 600),)
 METHOD_LIMITS: dict[str, tuple[Window, ...]] = {
     "api.test": SPECIAL_HIGH,
     "auth.test": SPECIAL_HIGH,
+    "apps.connections.open": TIER_1,
     "chat.postMessage": POST_MESSAGE_PER_CHANNEL,
     "chat.postEphemeral": TIER_4,
     "chat.update": TIER_3,
@@ -52,6 +53,8 @@ METHOD_LIMITS: dict[str, tuple[Window, ...]] = {
     "users.list": TIER_2,
     "usergroups.users.list": TIER_2,
     "usergroups.list": TIER_2,
+    "files.list": TIER_3,
+    "files.info": TIER_4,
     "team.info": TIER_3,
     "views.open": TIER_4,
     "views.push": TIER_4,

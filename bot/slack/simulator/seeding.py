@@ -12,7 +12,23 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from bot.slack.simulator.methods.views import apply_answer
-from bot.slack.simulator.state import Channel, Message, Trigger, User, Workspace
+from bot.slack.simulator.state import (
+    Channel,
+    FileShare,
+    Message,
+    SharedFile,
+    Trigger,
+    User,
+    Workspace,
+)
+
+# What Slack reports for an upload of each `filetype` (text-like ones as `text/plain`).
+MIMETYPES = {
+    "text": "text/plain", "markdown": "text/plain", "csv": "text/csv", "tsv": "text/tab-separated-values",
+    "html": "text/html", "json": "application/json", "xml": "text/xml", "pdf": "application/pdf",
+    "png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "zip": "application/zip",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 
 
 class Seeding:
@@ -97,6 +113,47 @@ class Seeding:
                 parent.replies.append(message.ts)
             ws.messages.setdefault(found.id, []).append(message)
             return message.ts
+
+    def share_file(
+        self,
+        channel: str,
+        user_id: str,
+        name: str,
+        content: str | bytes,
+        filetype: str = "text",
+        *,
+        title: str | None = None,
+        mimetype: str | None = None,
+        thread_ts: str | None = None,
+        comment: str = "",
+    ) -> str:
+        """A person uploads a file into a channel (a reply in `thread_ts`'s thread, if given):
+        the file, and their message whose `files` holds it. Text is stored UTF-8 encoded; pass
+        bytes for anything else. Returns the file id (`F…`)."""
+        with self._lock:
+            ws, found = self.workspace, self._channel(channel)
+            message_ts = self.add_message(found.id, user_id, comment, thread_ts=thread_ts)
+            message = ws.message(found.id, message_ts)
+            assert message is not None
+            data = content.encode() if isinstance(content, str) else content
+            file = SharedFile(
+                ws.mint("F"),
+                name,
+                title or name,
+                filetype,
+                mimetype or MIMETYPES.get(filetype, "application/octet-stream"),
+                data,
+                user_id,
+                int(self.now()),
+                [FileShare(found.id, message_ts, message.thread_ts if message.is_reply else None)],
+            )
+            ws.files[file.id] = file
+            return file.id
+
+    def delete_file(self, file_id: str) -> None:
+        """Someone deleted the file: files.info says `file_deleted`, its URL answers 404."""
+        with self._lock:
+            self.workspace.files[file_id].deleted = True
 
     def issue_trigger_id(self, user_id: str) -> str:
         """A trigger_id as Slack sends with an interaction by `user_id`: 3 seconds, one use."""

@@ -1,4 +1,5 @@
-"""The HTTP face of the simulator: `POST {base}/api/{method}` as Slack's Web API serves it.
+"""The HTTP face of the simulator: `POST {base}/api/{method}` as Slack's Web API serves it, and
+`GET /link/?ticket=…`, the Socket Mode websocket apps.connections.open points apps at.
 
 Arguments may come in the query string, a form body or a JSON body (slack_sdk uses all
 three); a token in the `Authorization: Bearer` header, or for forms and query strings in
@@ -18,6 +19,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from bot.slack.simulator.errors import SlackRefusal
+from bot.slack.simulator.file_server import add_file_routes
 
 if TYPE_CHECKING:
     from bot.slack.simulator.simulator import Reply, SlackSimulator
@@ -76,9 +78,15 @@ def build_app(sim: SlackSimulator) -> web.Application:
             return to_response(sim.refuse(method, refusal))
         return to_response(sim.dispatch(method, values, token))
 
+    async def going_away(app: web.Application) -> None:
+        await sim.socket_mode.detach()
+
     app = web.Application()
     app.router.add_route("POST", "/api/{method}", serve)
     app.router.add_route("GET", "/api/{method}", serve)
+    app.router.add_get("/link/", sim.socket_mode.serve)  # Socket Mode (socket_mode.py)
+    app.on_shutdown.append(going_away)
+    add_file_routes(app, sim)  # url_private(_download) of shared files
     return app
 
 
@@ -95,6 +103,8 @@ class Running:
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         port = int(runner.addresses[0][1])
+        sim.workspace.files_url = f"http://127.0.0.1:{port}"
+        sim.socket_mode.attach(asyncio.get_running_loop(), f"ws://127.0.0.1:{port}/link/")
         return cls(runner, port)
 
     async def stop(self) -> None:

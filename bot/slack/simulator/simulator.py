@@ -20,10 +20,11 @@ from bot.slack.simulator.args import Args
 from bot.slack.simulator.errors import SlackRefusal
 from bot.slack.simulator.faults import EDGE_PAGE, Failure, Faults, Stats
 from bot.slack.simulator.limits import RateLimiter
-from bot.slack.simulator.methods import HANDLERS, NO_AUTH, NOT_SIMULATED
+from bot.slack.simulator.methods import APP_LEVEL, HANDLERS, NO_AUTH, NOT_SIMULATED
 from bot.slack.simulator.seeding import Seeding
 from bot.slack.simulator.server import Running, SimulatorThread
 from bot.slack.simulator.shapes import message_json, view_json
+from bot.slack.simulator.socket_mode import SocketMode
 from bot.slack.simulator.state import Channel, Workspace
 
 
@@ -62,6 +63,7 @@ class SlackSimulator(Seeding):
         self.faults = Faults()
         self.stats = Stats()
         self.calls: list[Call] = []
+        self.socket_mode = SocketMode(self.workspace)  # the app's Socket Mode connections
         self._lock = threading.RLock()
         self._running: Running | None = None
         self._thread: SimulatorThread | None = None
@@ -70,6 +72,11 @@ class SlackSimulator(Seeding):
     @property
     def bot_token(self) -> str:
         return self.workspace.bot_token
+
+    @property
+    def app_token(self) -> str:
+        """The app-level token (`xapp-…`) that opens Socket Mode connections."""
+        return self.workspace.app_token
 
     @property
     def bot_user_id(self) -> str:
@@ -123,8 +130,11 @@ class SlackSimulator(Seeding):
             if method not in NO_AUTH:
                 if not token:
                     return self._refused(method, SlackRefusal("not_authed"))
-                if token != self.bot_token:
+                if token not in (self.bot_token, self.app_token):
                     return self._refused(method, SlackRefusal("invalid_auth"))
+                if (token == self.app_token) != (method in APP_LEVEL):
+                    # an app-level token outside apps.*, or a bot token opening a socket
+                    return self._refused(method, SlackRefusal("not_allowed_token_type"))
             if self.rate_limits and token:
                 key = self.limiter.key(token, method, Args(values).text("channel"))
                 wait = self.limiter.admit(key, method)

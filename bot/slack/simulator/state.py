@@ -111,6 +111,31 @@ class Trigger:
     used: bool = False
 
 
+@dataclass
+class FileShare:
+    """One message that shared a file: in a channel, and in a thread when `thread_ts` is set."""
+
+    channel: str
+    ts: str
+    thread_ts: str | None = None
+
+
+@dataclass
+class SharedFile:
+    """A file someone uploaded (`sim.share_file`), its bytes, and where it was shared."""
+
+    id: str
+    name: str
+    title: str
+    filetype: str
+    mimetype: str
+    content: bytes
+    user: str
+    created: int
+    shares: list[FileShare] = field(default_factory=list)
+    deleted: bool = False
+
+
 class Workspace:
     """All of one team's simulated state, with Slack-shaped ids and timestamps."""
 
@@ -131,11 +156,18 @@ class Workspace:
         self.triggers: dict[str, Trigger] = {}
         self.usergroups: dict[str, list[str]] = {}
         self.usergroup_handles: dict[str, str] = {}  # group id -> handle, as `usergroups.list` shows
+        self.files: dict[str, SharedFile] = {}  # file id -> file (methods/files.py, file_server.py)
+        self.files_url = "http://127.0.0.1"  # where `url_private` points: the simulator, once it serves
         self._last_ts = 0
         bot = User(self.mint("U"), "baton", "Baton", None, "America/New_York", True, self.mint("B"))
         self.bot = bot
         self.users[bot.id] = bot
         self.bot_token = f"xoxb-{next(self._serial)}-{next(self._serial)}-{secrets.token_hex(12)}"
+        # The app-level token (Basic Information > App-Level Tokens, scope connections:write):
+        # it opens Socket Mode connections and is refused by every other method.
+        self.app_token = f"xapp-1-{self.app_id}-{next(self._serial)}-{secrets.token_hex(32)}"
+        self.socket_url: str | None = None  # ws://…/link/ while the simulator serves
+        self.socket_tickets: dict[str, float] = {}  # ticket -> when apps.connections.open issued it
 
     def mint(self, prefix: str) -> str:
         """A fresh Slack-style id: a type letter and ten upper-case base-36 characters."""

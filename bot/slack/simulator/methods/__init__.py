@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from bot.slack.simulator.methods import chat, conversations, extras, people, reading, views
+from bot.slack.simulator.methods import (
+    apps,
+    chat,
+    conversations,
+    extras,
+    files,
+    people,
+    reading,
+    views,
+)
 from bot.slack.simulator.methods.common import Handler
 
 HANDLERS: dict[str, Handler] = {
+    **apps.HANDLERS,
     **chat.HANDLERS,
     **conversations.HANDLERS,
     **reading.HANDLERS,
     **extras.HANDLERS,
     **people.HANDLERS,
     **views.HANDLERS,
+    **files.HANDLERS,
 }
 NO_AUTH = {"api.test"}
+APP_LEVEL = apps.APP_LEVEL  # called with the app-level token (xapp-…), not the bot token
 
 # Real Slack methods a Slack app commonly calls that the simulator does not model: they answer
 # HTTP 501 naming the gap, rather than `unknown_method`, which would misstate Slack.
@@ -43,13 +55,11 @@ NOT_SIMULATED = {
     "files.uploadV2",
     "files.getUploadURLExternal",
     "files.completeUploadExternal",
-    "files.info",
     "bots.info",
     "dnd.info",
-    "apps.connections.open",
     "oauth.v2.access",
     "search.messages",
     "reminders.add",
 }
 
-__all__ = ["HANDLERS", "NOT_SIMULATED", "NO_AUTH", "Handler"]
+__all__ = ["APP_LEVEL", "HANDLERS", "NOT_SIMULATED", "NO_AUTH", "Handler"]
