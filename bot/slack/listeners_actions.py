@@ -6,6 +6,7 @@ Refusals are ephemeral and name who may do it, so a wrong click teaches rather t
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -88,15 +89,19 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         else:
             await client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    async def decide(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
+    async def attempt(client: AsyncWebClient, body: dict[str, Any], change: Callable[[Actor, str], Any]) -> None:
+        """Ack, then make the change as the person who clicked; a refusal reaches only them."""
         ref, user, channel = _click(body)
-        approve = body["actions"][0]["action_id"] == ids.APPROVE_OVERRIDE
         actor = await ctx.directory.actor(client, user)
         try:
-            await ctx.run(ctx.service.decide_override, c.DecideOverride(ref.h, actor, approve))
+            await ctx.run(change, actor, ref.h)
         except BatonError as exc:
             await ctx.ephemeral(client, channel=channel, user=user, text=refusal(exc))
+
+    async def decide(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        approve = body["actions"][0]["action_id"] == ids.APPROVE_OVERRIDE
+        await attempt(client, body, lambda actor, h: ctx.service.decide_override(c.DecideOverride(h, actor, approve)))
 
     async def accept(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -124,12 +129,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
 
     async def first_touch(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        ref, user, channel = _click(body)
-        actor = await ctx.directory.actor(client, user)
-        try:
-            await ctx.run(ctx.service.record_milestone, c.RecordMilestone(ref.h, actor, "first_touch"))
-        except BatonError as exc:
-            await ctx.ephemeral(client, channel=channel, user=user, text=refusal(exc))
+        await attempt(client, body, lambda actor, h: ctx.service.record_milestone(
+            c.RecordMilestone(h, actor, "first_touch")))
 
     app.action(ids.FILL_PACKET)(open_packet)
     app.action(ids.VIEW_PACKET)(open_packet)

@@ -9,26 +9,7 @@ from typing import Any
 
 from bot.slack import ids
 from core.machine import Status
-from tests.integration.slack_world import SlackWorld, slack_world
-
-HYBRID_PACKET: list[dict[str, Any]] = [
-    {"customer_goals": "Consolidate three regional order systems by Q2.",
-     "why_they_bought": "EU data residency."},
-    {"success_metrics": "Order entry under 2 minutes.", "kickoff_date": "2026-11-09", "go_live_date": "2027-03-31"},
-    {"promises": "Two admin trainings; 12% discount on year one."},
-    {"implementation_contact_name": "Priya Natarajan",
-     "implementation_contact_email": "priya@northwind.example"},
-    {"risks": "IT change freeze Dec 15 to Jan 10."},
-    {"billing_confirmed": True},
-]
-
-
-def buttons(message: dict[str, Any]) -> set[str]:
-    found = set()
-    for block in message.get("blocks") or []:
-        for element in block.get("elements", []) if block.get("type") == "actions" else []:
-            found.add(element.get("action_id"))
-    return found
+from tests.integration.slack_world import HYBRID_PACKET, SlackWorld, buttons, slack_world
 
 
 def card(w: SlackWorld, handoff_id: str) -> dict[str, Any]:
