@@ -17,7 +17,8 @@ from functools import partial
 
 from bot.dispatcher import Deliver
 from bot.sla import SlaRuntime, period_of
-from bot.slack.calls import SlackCaller, SlackRefused
+from bot.slack.calls import SlackCaller
+from bot.slack.channels import SlackChannels
 from bot.slack.directory import SlackDirectory
 from bot.slack.views import nudges as views
 from bot.slack.views.fmt import is_slack_id
@@ -31,7 +32,6 @@ from core.services import HandoffService
 from storage.chat_refs import ChatRefs
 
 log = logging.getLogger(__name__)
-WORKSPACE = "_slack_workspace"  # where channel ids by name are remembered (shared with places.py)
 
 
 class SlackNudges:
@@ -46,6 +46,7 @@ class SlackNudges:
         self._refs = refs
         self._directory = directory
         self._clock = clock
+        self._channels = SlackChannels(call=call, refs=refs, clock=clock)
 
     def route(self, fallback: Deliver) -> Deliver:
         async def deliver(event: ev.Event, key: str) -> None:
@@ -130,33 +131,7 @@ class SlackNudges:
 
     async def named_channel(self, name: str) -> str:
         """A channel by name: remembered, found, or created public; Baton joins it to post."""
-        stored = await asyncio.to_thread(self._refs.all, WORKSPACE)
-        channel = stored.get(f"channel:{name}")
-        if channel:
-            return channel
-        channel = await self._find(name)
-        if channel is None:
-            channel = str((await self._call("conversations.create", name=name, is_private=False))["channel"]["id"])
-        else:
-            try:
-                await self._call("conversations.join", channel=channel)
-            except SlackRefused as refused:
-                if refused.error not in ("method_not_supported_for_channel_type", "already_in_channel"):
-                    raise
-        await asyncio.to_thread(self._refs.set, WORKSPACE, f"channel:{name}", channel, at=self._clock.now())
-        return channel
-
-    async def _find(self, name: str) -> str | None:
-        cursor = ""
-        while True:
-            answer = await self._call("conversations.list", types="public_channel,private_channel",
-                                      exclude_archived=True, limit=200, cursor=cursor)
-            for found in answer.get("channels", []):
-                if found.get("name") == name:
-                    return str(found["id"])
-            cursor = answer.get("response_metadata", {}).get("next_cursor", "")
-            if not cursor:
-                return None
+        return await self._channels.named(name)
 
     async def _post(self, channel: str, text: str, blocks: list[dict[str, object]]) -> str:
         answer = await self._call("chat.postMessage", channel_key=channel, channel=channel, text=text, blocks=blocks)

@@ -8,21 +8,38 @@ the caller's delivery, so a retry never creates a second channel or card.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 from bot.slack.calls import SlackCaller, SlackRefused
 from bot.slack.channel_names import channel_name
+from bot.slack.channels import WORKSPACE, SlackChannels
 from bot.slack.escape import escape_mrkdwn, literal, truncate_mrkdwn
 from bot.slack.views.card import card_text, handoff_card
 from bot.slack.views.fmt import segment_label
+from core.handoff import Handoff
 from core.playbook import Playbook
 from core.ports import Clock
 from storage.chat_refs import ChatRefs
 
-if TYPE_CHECKING:
-    from bot.slack.notifier import _Delivery
 
-WORKSPACE = "_slack_workspace"  # pseudo-handoff id for workspace-wide references
+class _Delivery(Protocol):
+    """What places need from one outbox message's delivery (the notifier's implements it):
+    recorded steps, the handoff's Slack references, and posting. A protocol here keeps places
+    from importing the notifier that imports it."""
+
+    handoff: Handoff
+    refs: dict[str, str]
+    user_ids: dict[str, str]
+
+    async def step(self, name: str, action: Callable[[], Awaitable[str]]) -> str: ...
+    async def set_ref(self, name: str, value: str) -> None: ...
+    async def person(self, email: str) -> str | None: ...
+    async def post(self, channel: str, text: str, *, blocks: list[dict[str, Any]] | None = None,
+                   key: str | None = None, thread_ts: str | None = None) -> str: ...
+    async def post_in_place(self, text: str, *, blocks: list[dict[str, Any]] | None = None,
+                            threaded: bool = False) -> str: ...
+
 MAX_SUFFIX = 20
 _HARMLESS_INVITE_ERRORS = frozenset({
     "already_in_channel", "cant_invite_self", "user_not_found", "user_is_restricted",
@@ -37,7 +54,7 @@ class SlackPlaces:
         self._playbook = playbook
         self._refs = refs
         self._clock = clock
-        self._channel_ids: dict[str, str] = {}
+        self._channels = SlackChannels(call=call, refs=refs, clock=clock)
         self._members: dict[str, set[str]] = {}  # shared channel -> people Baton invited
 
     async def open_channel(self, d: _Delivery, *, ae_id: str | None, csm_id: str | None) -> None:
@@ -119,16 +136,7 @@ class SlackPlaces:
         raise SlackRefused("conversations.create", "name_taken")
 
     async def _find_by_name(self, name: str) -> str | None:
-        cursor = ""
-        while True:
-            answer = await self._call("conversations.list", types="public_channel,private_channel",
-                                      exclude_archived=True, limit=200, cursor=cursor)
-            for channel in answer.get("channels", []):
-                if channel.get("name") == name:
-                    return str(channel["id"])
-            cursor = answer.get("response_metadata", {}).get("next_cursor", "")
-            if not cursor:
-                return None
+        return await self._channels.find(name)
 
     async def _invite(self, channel: str, users: list[str]) -> str:
         """Invite everyone in one call; if Slack refuses the batch, invite one by one so a
@@ -181,38 +189,7 @@ class SlackPlaces:
         return await self._named_channel(name)
 
     async def _named_channel(self, name: str) -> str:
-        if name in self._channel_ids:
-            return self._channel_ids[name]
-        stored = await asyncio.to_thread(self._refs.all, WORKSPACE)
-        channel = stored.get(f"channel:{name}") or await self._find_by_name(name)
-        if channel is None:
-            channel = await self._create_public(name)
-        else:
-            await self._join(channel)
-        await asyncio.to_thread(self._refs.set, WORKSPACE, f"channel:{name}", channel, at=self._clock.now())
-        self._channel_ids[name] = channel
-        return channel
-
-    async def _create_public(self, name: str) -> str:
-        try:
-            answer = await self._call("conversations.create", name=name, is_private=False)
-            return str(answer["channel"]["id"])
-        except SlackRefused as refused:
-            if refused.error != "name_taken":
-                raise
-        # Another delivery (or replica) created it a moment ago: join that one.
-        channel = await self._find_by_name(name)
-        if channel is None:  # a private channel of someone else's has the name
-            raise SlackRefused("conversations.create", "name_taken")
-        await self._join(channel)
-        return channel
-
-    async def _join(self, channel: str) -> None:
-        try:
-            await self._call("conversations.join", channel=channel)
-        except SlackRefused as refused:
-            if refused.error not in ("method_not_supported_for_channel_type", "already_in_channel"):
-                raise
+        return await self._channels.named(name)
 
     async def manager_ids(self, d: _Delivery) -> list[str]:
         """Managers named in the playbook by Slack id or email (user groups are left to Slack)."""
