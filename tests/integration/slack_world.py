@@ -35,6 +35,7 @@ WEBHOOK_SECRET = "deal-webhook-secret-for-tests"
 READS = frozenset({"auth.test", "users.info", "users.lookupByEmail", "conversations.list", "conversations.info",
                    "usergroups.users.list", "usergroups.list", "files.list", "files.info"})
 UNLIMITED = 1000.0  # Baton's limiter speed when the simulator enforces no limits
+FAST = 60.0  # Slack's rate windows in tests: a minute lasts a second (real time only for `slow` tests)
 
 
 class ShiftedClock:
@@ -198,10 +199,12 @@ def test_playbook() -> Playbook:
 
 
 @asynccontextmanager
-async def slack_world(tmp_path: Path, *, rate_limits: bool = True, time_scale: float = 1.0,
+async def slack_world(tmp_path: Path, *, rate_limits: bool = True, time_scale: float = FAST,
                       database_url: str | None = None, retry_seconds: float | None = None,
                       limiter_speed: float | None = None) -> AsyncIterator[SlackWorld]:
-    """`time_scale` runs Slack's rate windows (and Baton's limiter) that much faster;
+    """`time_scale` runs Slack's rate windows (and Baton's limiter) that much faster: by default
+    60x, so tests do not wait out Slack's limits in real time (pass 1.0, and mark the test
+    `slow`, to measure pacing at Slack's own speed);
     `limiter_speed` makes Baton's limiter believe otherwise; `retry_seconds` replaces the
     dispatcher's exponential backoff after a failure."""
     sim = SlackSimulator(rate_limits=rate_limits, time_scale=time_scale)
