@@ -8,7 +8,7 @@ the caller's delivery, so a retry never creates a second channel or card.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from bot.slack.calls import SlackCaller, SlackRefused
@@ -90,14 +90,17 @@ class SlackPlaces:
         if people:
             await d.step("invite", lambda: self._invite(channel, people))
             await self._remember_members(channel, people)
-        await self._post_card(d, channel, thread=True)
-        mentions = " and ".join(f"<@{u}>" for u in (ae_id, csm_id) if u) or "Everyone"
-        intro = f"{mentions}: this thread is the handoff of {literal(d.handoff.deal.account)}."
-        await d.step("thread_intro", lambda: d.post_in_place(intro))
+        # The AE and CSM are mentioned on the card itself (its fields, and the notification
+        # text that mobile clients show), not in a reply: the shared channel takes about one
+        # message a second, and at quarter end every post there delays the next handoff's card.
+        mentions = [f"<@{u}>" for u in (ae_id, csm_id) if u]
+        await self._post_card(d, channel, thread=True, mentions=mentions)
 
-    async def _post_card(self, d: _Delivery, channel: str, *, thread: bool) -> None:
+    async def _post_card(self, d: _Delivery, channel: str, *, thread: bool, mentions: Sequence[str] = ()) -> None:
         blocks = handoff_card(d.handoff, self._playbook, user_ids=d.user_ids, now=self._clock.now())
         text = card_text(d.handoff)
+        if mentions:
+            text = f"{text} ({' and '.join(mentions)}: this thread is the handoff)"
 
         async def post() -> str:
             ts = await d.post(channel, text, blocks=blocks)

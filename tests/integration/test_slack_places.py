@@ -4,6 +4,7 @@ channel for big ones, a free name when ours is taken, and user text that never p
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,9 +48,11 @@ async def test_a_small_deal_becomes_a_thread_in_the_shared_channel_baton_creates
         assert not [c for c in w.sim.workspace.channels.values() if c.name.startswith("handoff-")]
         assert w.channel_of(opened["handoff_id"]) == w.channel_of(other["handoff_id"]) == shared.id
         card = w.card(opened["handoff_id"])
-        assert card.get("thread_ts") == card["ts"]  # the card heads the handoff's thread
-        replies = [m for m in w.sim.messages(shared.id) if m.get("thread_ts") == card["ts"] and m["ts"] != card["ts"]]
-        assert any("this thread is the handoff of Northwind Traders" in m["text"] for m in replies)
+        assert w.baton_refs(opened["handoff_id"])["slack.thread_ts"] == card["ts"]  # the card heads the thread
+        # One post per handoff in the shared channel: the AE and CSM are mentioned on the card.
+        assert f"<@{w.ae}>" in card["text"] and f"<@{w.csm}>" in card["text"]
+        assert f"<@{w.ae}>" in json.dumps(card["blocks"]) and f"<@{w.csm}>" in json.dumps(card["blocks"])
+        assert len(w.sim.messages(shared.id)) == 2  # two handoffs, two cards, no replies
         assert sum("New handoff" in t for t in w.texts(w.dm(w.csm))) == 2
 
         # Two handoffs share this channel: `status` here cannot mean one of them.
