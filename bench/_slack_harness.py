@@ -48,12 +48,17 @@ SEGMENT_AMOUNTS = {"low_touch": (5_000, 24_900), "hybrid": (25_000, 99_000), "hi
 
 # -- the workspace --------------------------------------------------------------------------------
 
-def bench_playbook() -> Playbook:
+def bench_playbook(csms: int | None = None) -> Playbook:
     """The shipped app.yaml, with managers who exist in the simulated workspace (as the
-    integration tests do): the shipped roles name Slack user groups and a placeholder user id."""
+    integration tests do): the shipped roles name Slack user groups and a placeholder user id.
+    `csms` replaces every segment's CSM pool with that many CSMs (a floor of a given size)."""
     shipped = load_playbook(REPO / "app.yaml")
     roles = Roles(sales_managers=[MANAGERS[0][1]], cs_managers=[MANAGERS[1][1]], revops=[REVOPS[1]])
-    return shipped.model_copy(update={"roles": roles})
+    update: dict[str, Any] = {"roles": roles}
+    if csms:
+        pool = [f"csm{i:02d}@example.com" for i in range(csms)]
+        update["segments"] = [s.model_copy(update={"csm_pool": pool}) for s in shipped.segments]
+    return shipped.model_copy(update=update)
 
 
 def ae_emails(count: int) -> list[str]:
@@ -109,6 +114,7 @@ class Served:
 
 async def start_baton(
     *, database_url: str, api_url: str, bot_token: str, rate_speed: float = 1.0, port: int = 0,
+    csms: int | None = None,
 ) -> tuple[Baton, web.AppRunner, int]:
     """bootstrap() (migrations, services) without a Slack token, then build_slack() as bootstrap
     would call it, plus the limiter speed we need (bootstrap does not pass one), then the real
@@ -118,7 +124,7 @@ async def start_baton(
         database_url=database_url, slack_api_url=api_url,
         slack_signing_secret=SIGNING_SECRET, deal_webhook_secret=WEBHOOK_SECRET,  # type: ignore[arg-type]
     )
-    baton = bootstrap(settings, playbook=bench_playbook())
+    baton = bootstrap(settings, playbook=bench_playbook(csms))
     extra: dict[str, Any] = {}
     if "sla" in inspect.signature(build_slack).parameters and getattr(baton, "sla", None) is not None:
         extra["sla"] = baton.sla  # as bootstrap wires it: SLA timers replanned on every change

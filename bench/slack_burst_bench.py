@@ -80,9 +80,9 @@ CHANNEL_OF_DEAL = re.compile(r"006-q4-(\d{4})")
 # -- Baton's process ------------------------------------------------------------------------------
 
 async def baton_main(conn: Connection, database_url: str, api_url: str, bot_token: str, scale: float,
-                     scaled_poll: bool) -> None:
+                     scaled_poll: bool, csms: int | None = None) -> None:
     baton, runner, port = await start_baton(database_url=database_url, api_url=api_url, bot_token=bot_token,
-                                            rate_speed=scale)
+                                            rate_speed=scale, csms=csms)
     assert baton.slack is not None
     dispatcher = baton.slack.dispatcher
     tally: Counter[str] = Counter()
@@ -164,24 +164,25 @@ class DealOutcome:
     ae_dms: list[float] = field(default_factory=list)
 
 
-def classify(served: Served, csm_ids: set[str], ae_ids: set[str]) -> tuple[str, int] | None:
+def classify(served: Served, csm_ids: set[str], ae_ids: set[str]) -> list[tuple[str, int]]:
+    """What a served call did, per deal: a merged DM names several deals, each counted once."""
     if served.method == "conversations.create":
         found = CHANNEL_OF_DEAL.search(str(served.values.get("name", "")))
-        return ("channel", int(found.group(1))) if found else None
+        return [("channel", int(found.group(1)))] if found else []
     if served.method != "chat.postMessage":
-        return None
+        return []
     text = str(served.answer.get("message", {}).get("text") or served.values.get("text") or "")
-    found = DEAL.search(text)
-    if not found:
-        return None
-    index, target = int(found.group(1)), str(served.values.get("channel", ""))
-    if target in csm_ids and text.startswith("New handoff"):
-        return "csm_dm", index
+    deals = [int(n) for n in dict.fromkeys(DEAL.findall(text))]
+    if not deals:
+        return []
+    target = str(served.values.get("channel", ""))
+    if target in csm_ids and "New handoff" in text:
+        return [("csm_dm", index) for index in deals]
     if target in ae_ids:
-        return "ae_dm", index
+        return [("ae_dm", index) for index in deals]
     if text.startswith("Handoff for ") and not served.values.get("thread_ts"):
-        return "card", index
-    return None
+        return [("card", deals[0])]
+    return []
 
 
 def fmt_slack(seconds: float | None) -> str:
@@ -212,7 +213,7 @@ def split(count: int, mix: dict[str, float]) -> dict[str, int]:
 
 async def main_async(args: argparse.Namespace) -> int:
     scale = args.time_scale
-    playbook = bench_playbook()
+    playbook = bench_playbook(args.csms)
     mix = parse_mix(args.mix)
     unknown = set(mix) - {s.id for s in playbook.segments}
     if unknown:
@@ -240,7 +241,7 @@ async def main_async(args: argparse.Namespace) -> int:
     sim = BenchSimulator(record=True, rate_limits=True, time_scale=scale)
     users = seed_workspace(sim, playbook, args.aes)
     await sim.start()
-    baton = spawn("baton", baton_main, database_url, sim.api_url, sim.bot_token, scale, args.scaled_poll)
+    baton = spawn("baton", baton_main, database_url, sim.api_url, sim.bot_token, scale, args.scaled_poll, args.csms)
     csm_ids = {users[e] for e in csm_emails(playbook)}
     ae_ids = {users[e] for e in aes}
     outcomes = {i: DealOutcome(i, seg, places[seg]) for i, seg in enumerate(segments, start=1)}
@@ -288,7 +289,7 @@ async def main_async(args: argparse.Namespace) -> int:
                         break
                 if now - last_print >= 10:
                     last_print = now
-                    kinds = Counter(k for s in sim.log if (c := classify(s, csm_ids, ae_ids)) for k in [c[0]])
+                    kinds = Counter(k for s in sim.log for k, _ in classify(s, csm_ids, ae_ids))
                     print(f"  {now - t0:6.1f} s real = {fmt_slack((now - t0) * scale)} Slack: "
                           f"CSM DMs {kinds['csm_dm']}, channels {kinds['channel']}, cards {kinds['card']}, "
                           f"429s {sim.stats.total_ratelimited}, outbox {outbox}", flush=True)
@@ -305,6 +306,7 @@ async def main_async(args: argparse.Namespace) -> int:
     # -- what Slack saw ----------------------------------------------------------------------
     shared_creates, shared_id = 0, ""
     invites: Counter[str] = Counter()
+    messages_to: Counter[str] = Counter()  # DMs (chat.postMessage) per person
     for served in sim.log:
         if served.method == "conversations.create" and served.values.get("name") == playbook.channels.shared_channel:
             shared_creates += 1
@@ -316,12 +318,13 @@ async def main_async(args: argparse.Namespace) -> int:
             invites["calls" + (" into shared" if shared else "")] += 1
             if asked and set(asked) <= already:
                 invites["everyone already a member" + (" (shared)" if shared else "")] += 1
-        found = classify(served, csm_ids, ae_ids)
-        if found is None or found[1] not in outcomes:
-            continue
-        kind, index = found
-        {"csm_dm": outcomes[index].csm_dms, "channel": outcomes[index].channels, "card": outcomes[index].cards,
-         "ae_dm": outcomes[index].ae_dms}[kind].append(served.at)
+        if served.method == "chat.postMessage" and str(served.values.get("channel", "")) in csm_ids | ae_ids:
+            messages_to[str(served.values["channel"])] += 1
+        for kind, index in classify(served, csm_ids, ae_ids):
+            if index not in outcomes:
+                continue
+            {"csm_dm": outcomes[index].csm_dms, "channel": outcomes[index].channels, "card": outcomes[index].cards,
+             "ae_dm": outcomes[index].ae_dms}[kind].append(served.at)
 
     engine = make_engine(database_url)
     with engine.connect() as db:
@@ -389,6 +392,16 @@ async def main_async(args: argparse.Namespace) -> int:
          fmt_slack(floor_all), fmt_slack(pace_all), ratio(t_all, floor_all)],
     ]))
 
+    def spread(ids_: set[str]) -> str:
+        counts = sorted(messages_to[u] for u in ids_ if u in messages_to)
+        if not counts:
+            return "none"
+        return f"min {counts[0]}, median {counts[len(counts) // 2]}, max {counts[-1]} (over {len(counts)} people)"
+
+    told_csms = {users[e] for e in per_csm}
+    print(f"\nmessages per person (DMs): CSMs {spread(told_csms)}; AEs {spread(ae_ids)}")
+    print(f"last card: {fmt_slack(t_cards)} Slack time against Slack's floor {fmt_slack(floor_cards)} "
+          f"= {ratio(t_cards, floor_cards)}")
     first_dm = min((min(o.csm_dms) for o in outcomes.values() if o.csm_dms), default=None)
     lookups = [s.at for s in sim.log if s.method == "users.lookupByEmail"]
     print(f"first CSM DM after {fmt_slack((first_dm - t0) * scale) if first_dm else 'n/a'}; "
@@ -455,6 +468,8 @@ def main() -> int:
                         help="Slack's windows run this much faster (default 10: a Slack minute lasts 6 s)")
     parser.add_argument("--mix", default=DEFAULT_MIX, help=f"segment shares (default {DEFAULT_MIX})")
     parser.add_argument("--aes", type=int, default=25, help="account executives (deals go round robin)")
+    parser.add_argument("--csms", type=int, default=None,
+                        help="CSMs Baton assigns from (default: the shipped playbook's pools)")
     parser.add_argument("--seed", type=int, default=7, help="random seed for the segment order and amounts")
     parser.add_argument("--timeout", type=float, default=None,
                         help="give up after this many real seconds (default: 3x Slack's floor + 60 s)")
@@ -464,7 +479,7 @@ def main() -> int:
     if args.time_scale <= 0:
         parser.error("--time-scale must be positive")
     if args.timeout is None:
-        playbook = bench_playbook()
+        playbook = bench_playbook(args.csms)
         counts = split(args.deals, parse_mix(args.mix))
         places = {s.id: s.place for s in playbook.segments}
         n_ch = sum(n for s, n in counts.items() if places.get(s) is Place.CHANNEL)

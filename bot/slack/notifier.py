@@ -11,14 +11,17 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from functools import partial
 from typing import Any
 
+from bot.delivery import RetryLater
 from bot.notices import notices_for
 from bot.slack import ids
 from bot.slack.calls import DELIVERY, SlackCaller, SlackRefused
 from bot.slack.directory import SlackDirectory
 from bot.slack.escape import literal
+from bot.slack.mailbox import Mailbox, Notice
 from bot.slack.places import SlackPlaces
 from bot.slack.views import threads
 from bot.slack.views.brief import brief as build_brief
@@ -45,6 +48,7 @@ class SlackNotifier:
         self._directory = directory
         self._clock = clock
         self._places = SlackPlaces(call=call, playbook=playbook, refs=refs, clock=clock)
+        self._mailbox = Mailbox()
 
     async def deliver(self, event: ev.Event, key: str) -> None:
         DELIVERY.set(key)
@@ -62,14 +66,14 @@ class SlackNotifier:
         csm_id = await d.person(h.csm.email)
         news = _notice_text(event, h, self._playbook, "csm")
         if csm_id and news:
-            await d.step("dm_csm", lambda: d.post(csm_id, news, key=csm_id))
+            await d.dm("dm_csm", csm_id, news)
         ae_id = await d.person(h.ae.email)
         if self._playbook.segment(h.segment).place is Place.CHANNEL:
             await self._places.open_channel(d, ae_id=ae_id, csm_id=csm_id)
         else:
             await self._places.open_thread(d, ae_id=ae_id, csm_id=csm_id)
         if ae_id:
-            await d.step("dm_ae", lambda: d.post(ae_id, _fill_text(h), blocks=_fill_blocks(h), key=ae_id))
+            await d.dm("dm_ae", ae_id, _fill_text(h), blocks=_fill_blocks(h))
 
     async def _edited(self, d: _Delivery, event: ev.Event) -> None:
         await d.refresh_card()
@@ -119,7 +123,7 @@ class SlackNotifier:
         if ae_id:
             blocks = threads.escalation_blocks(d.handoff, self._playbook, escalation, user_ids=d.user_ids)
             text = _notice_text(event, d.handoff, self._playbook, "ae")
-            await d.step("dm_ae", lambda: d.post(ae_id, text, blocks=blocks, key=ae_id))
+            await d.dm("dm_ae", ae_id, text, blocks=blocks)
         await d.close_brief("Sent back to the AE")
         await d.refresh_card()
         await d.step("announce", lambda: d.post_in_place(_notice_text(event, d.handoff, self._playbook, "ae")))
@@ -162,6 +166,34 @@ class _Delivery:
         result = await action()
         await asyncio.to_thread(self.n._refs.record_step, step_key, result, at=self.n._clock.now())
         return result
+
+    async def dm(self, name: str, user_id: str, text: str, *, blocks: list[dict[str, Any]] | None = None) -> None:
+        """A direct message as the recorded step `name`, merged with the person's other DMs
+        that are waiting on Slack's rate limit (see bot/slack/mailbox.py)."""
+        step_key = f"{self.key}:{name}"
+        refs = self.n._refs
+        if await asyncio.to_thread(refs.step_result, step_key) is not None:
+            return
+        mailbox = self.n._mailbox
+        mailbox.add(user_id, Notice(step_key, text, tuple(blocks or ())))
+        follow = mailbox.follow(user_id)
+        if follow is not None:
+            raise RetryLater(follow, "sent with the DM already waiting for this person", counts=False)
+        async with mailbox.lock(user_id):
+            while await asyncio.to_thread(refs.step_result, step_key) is None:
+                message = mailbox.next_message(user_id)
+                if message is None:  # sent, then the record vanished: cannot happen; post again
+                    mailbox.add(user_id, Notice(step_key, text, tuple(blocks or ())))
+                    continue
+                try:
+                    ts = await self.post(user_id, message.text, blocks=message.blocks, key=user_id)
+                except RetryLater as later:
+                    mailbox.scheduled(user_id, later.seconds)
+                    raise
+                # Every notice the message carried is done: their deliveries find it so.
+                steps = [n.step for n in message.notices]
+                await asyncio.to_thread(_record_steps, refs, steps, ts, self.n._clock.now())
+                mailbox.sent(user_id, message)
 
     async def set_ref(self, name: str, value: str) -> None:
         self.refs[name] = value
@@ -227,7 +259,12 @@ class _Delivery:
         email = {"ae": self.handoff.ae.email, "csm": self.handoff.csm.email}.get(audience)
         user_id = await self.person(email) if email else None
         if text and user_id:
-            await self.step(f"dm_{audience}", lambda: self.post(user_id, text, key=user_id))
+            await self.dm(f"dm_{audience}", user_id, text)
+
+
+def _record_steps(refs: ChatRefs, steps: list[str], result: str, at: datetime) -> None:
+    for step in steps:
+        refs.record_step(step, result, at=at)
 
 
 def _notice_text(event: ev.Event, handoff: Handoff, playbook: Playbook, audience: str) -> str:

@@ -102,12 +102,13 @@ async def test_when_slack_answers_429_baton_waits_as_told_and_still_delivers_eve
     # Retry-After, and the dispatcher must honour them without losing or doubling a thing.
     async with slack_world(tmp_path, rate_limits=True, time_scale=60, limiter_speed=UNLIMITED) as w:
         started = time.monotonic()
-        deals = await close_deals(w, 30)
+        # 40 new channels at once: twice Slack's Tier 2 allowance for conversations.create.
+        deals = await close_deals(w, 60)
         await w.deliver()
         took = time.monotonic() - started
 
         assert_each_deal_delivered_once(w, deals)
         limited = w.sim.stats.total_ratelimited
-        print(f"\n30 deals, no proactive pacing: {w.sim.stats.total_calls} calls, {limited} answered 429, "
+        print(f"\n60 deals, no proactive pacing: {w.sim.stats.total_calls} calls, {limited} answered 429, "
               f"{took:.1f}s")
         assert limited > 0
