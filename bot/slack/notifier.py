@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
@@ -34,6 +35,7 @@ from core.services import HandoffService
 from storage.chat_refs import ChatRefs
 
 Step = Callable[[], Awaitable[str]]
+_LOOKUP_GRACE = 1.0  # a CSM lookup this long overdue no longer holds AEs back (it failed)
 
 
 class SlackNotifier:
@@ -49,6 +51,7 @@ class SlackNotifier:
         self._clock = clock
         self._places = SlackPlaces(call=call, playbook=playbook, refs=refs, clock=clock)
         self._mailbox = Mailbox()
+        self._csm_lookups: dict[str, float] = {}  # CSM email -> when its queued lookup is due
 
     async def deliver(self, event: ev.Event, key: str) -> None:
         DELIVERY.set(key)
@@ -63,10 +66,11 @@ class SlackNotifier:
         h = d.handoff
         # The CSM must hear within minutes even when channel set-up queues behind Slack's
         # Tier 2 limits, so their DM comes before anything else, the AE's lookup included.
-        csm_id = await d.person(h.csm.email)
+        csm_id = await self._csm_first(d, h.csm.email)
         news = _notice_text(event, h, self._playbook, "csm")
         if csm_id and news:
             await d.dm("dm_csm", csm_id, news)
+        self._after_csm_lookups(h.ae.email)
         ae_id = await d.person(h.ae.email)
         if self._playbook.segment(h.segment).place is Place.CHANNEL:
             await self._places.open_channel(d, ae_id=ae_id, csm_id=csm_id)
@@ -74,6 +78,31 @@ class SlackNotifier:
             await self._places.open_thread(d, ae_id=ae_id, csm_id=csm_id)
         if ae_id:
             await d.dm("dm_ae", ae_id, _fill_text(h), blocks=_fill_blocks(h))
+
+    async def _csm_first(self, d: _Delivery, email: str) -> str | None:
+        """The CSM's id; while it waits on Slack's Tier 3 limit, remember when it is due."""
+        key = email.lower()
+        try:
+            user_id = await d.person(email)
+        except RetryLater as later:
+            self._csm_lookups[key] = time.monotonic() + later.seconds
+            raise
+        self._csm_lookups.pop(key, None)
+        return user_id
+
+    def _after_csm_lookups(self, email: str) -> None:
+        """At quarter end every new person costs a `users.lookupByEmail` (Tier 3, shared by
+        all). A CSM's lookup stands between them and their first notice, an AE's only between
+        a deal and its channel (which waits on Tier 2 anyway): an AE not yet known waits until
+        the CSMs' lookups that are queued have gone out."""
+        if email.lower() in self._directory.known_ids():
+            return
+        now = time.monotonic()
+        due = [at for at in self._csm_lookups.values() if at > now - _LOOKUP_GRACE]
+        if len(due) < len(self._csm_lookups):
+            self._csm_lookups = {k: at for k, at in self._csm_lookups.items() if at > now - _LOOKUP_GRACE}
+        if due:
+            raise RetryLater(max(max(due) - now, 0.0) + 0.02, "CSMs' lookups before AEs'", counts=False)
 
     async def _edited(self, d: _Delivery, event: ev.Event) -> None:
         await d.refresh_card()
