@@ -16,6 +16,7 @@ step is not recorded (its process died, or the merged post failed) posts its not
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ MAX_BLOCKS = 50  # Slack's limit for one message
 MAX_TEXT = 39_000  # chat.postMessage truncates `text` beyond 40,000 characters
 SECTION_TEXT_MAX = 3000
 FOLLOW_LAG = 0.05  # a follower comes back this long after the sender's slot
+STRETCH = 4  # each merged message of a burst waits this many times longer than the one before
+MAX_STEPS = 3  # at most 4**3 = 64 x the rate limit's interval (about a minute and a half at Slack's speed)
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class Mailbox:
         self._waiting: dict[str, dict[str, Notice]] = {}  # person -> step -> notice, in arrival order
         self._due: dict[str, float] = {}  # person -> when the sender's slot comes
         self._locks: dict[str, asyncio.Lock] = {}
+        self._burst: dict[str, tuple[float, int]] = {}  # person -> (last post, messages in this burst)
 
     def add(self, person: str, notice: Notice) -> None:
         self._waiting.setdefault(person, {}).setdefault(notice.step, notice)
@@ -80,6 +84,20 @@ class Mailbox:
         if wait <= 0:
             return None
         return wait + FOLLOW_LAG
+
+    def hold(self, person: str, interval: float) -> float:
+        """Seconds the next post to `person` should wait to gather what else is coming (0 =
+        post now). The first DM of a burst goes at once; after the k-th message of a burst the
+        next waits 1, 4, 16, then 64 rate-limit `interval`s after it (about 0:01, 0:05, 0:23,
+        1:34 at Slack's speed), so twenty DMs trickling in over two minutes make a handful of
+        messages, not twenty. A person with no DM for twice the last wait starts a new burst."""
+        now = self._now()
+        last, sent = self._burst.get(person, (-math.inf, 0))
+        gap = interval * STRETCH ** min(max(sent - 1, 0), MAX_STEPS)
+        if sent == 0 or now - last > 2 * gap:
+            self._burst[person] = (last, 0)
+            return 0.0
+        return max(0.0, last + gap - now)
 
     def scheduled(self, person: str, wait: float) -> None:
         """The caller could not post yet: it is the sender, `wait` seconds from now."""
@@ -111,3 +129,5 @@ class Mailbox:
         if not waiting:
             self._waiting.pop(person, None)
         self._due.pop(person, None)
+        _, count = self._burst.get(person, (0.0, 0))
+        self._burst[person] = (self._now(), count + 1)

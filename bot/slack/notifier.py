@@ -214,10 +214,15 @@ class _Delivery:
                 if message is None:  # sent, then the record vanished: cannot happen; post again
                     mailbox.add(user_id, Notice(step_key, text, tuple(blocks or ())))
                     continue
+                hold = mailbox.hold(user_id, self.n._call.limiter.interval("chat.postMessage", user_id))
+                if hold > 0:
+                    mailbox.scheduled(user_id, hold)
+                    raise RetryLater(hold, "gathering this person's DMs into one message", counts=False)
                 try:
                     ts = await self.post(user_id, message.text, blocks=message.blocks, key=user_id)
                 except RetryLater as later:
-                    mailbox.scheduled(user_id, later.seconds)
+                    if not later.counts:  # paced: the others waiting for this person come along
+                        mailbox.scheduled(user_id, later.seconds)
                     raise
                 # Every notice the message carried is done: their deliveries find it so.
                 steps = [n.step for n in message.notices]

@@ -90,6 +90,10 @@ class SlackRateLimiter:
             if slot < now - _STALE_AFTER:
                 del bucket.reserved[holder]
 
+    def interval(self, method: str, channel: str | None = None) -> float:
+        """Seconds between two calls at the paced rate (for callers that plan around it)."""
+        return 1 / self._bucket(method, channel).rate
+
     def penalize(self, method: str, channel: str | None, retry_after: float) -> None:
         """Slack said 429: nothing more for this method (or channel) until Retry-After passes."""
         bucket = self._bucket(method, channel)

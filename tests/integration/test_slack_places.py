@@ -53,7 +53,8 @@ async def test_a_small_deal_becomes_a_thread_in_the_shared_channel_baton_creates
         assert f"<@{w.ae}>" in card["text"] and f"<@{w.csm}>" in card["text"]
         assert f"<@{w.ae}>" in json.dumps(card["blocks"]) and f"<@{w.csm}>" in json.dumps(card["blocks"])
         assert len(w.sim.messages(shared.id)) == 2  # two handoffs, two cards, no replies
-        assert sum("New handoff" in t for t in w.texts(w.dm(w.csm))) == 2
+        told = [t for t in w.texts(w.dm(w.csm)) if "New handoff" in t]  # one message, or two merged
+        assert sum(t.count("Northwind Traders") > 0 for t in told) == sum(t.count("Tiny Tools") > 0 for t in told) == 1
 
         # Two handoffs share this channel: `status` here cannot mean one of them.
         answer = await w.people.command(w.ae, "status", channel=shared.id)
