@@ -30,6 +30,7 @@ SECTION_TEXT_MAX = 3000
 FOLLOW_LAG = 0.05  # a follower comes back this long after the sender's slot
 STRETCH = 4  # each merged message of a burst waits this many times longer than the one before
 MAX_STEPS = 3  # at most 4**3 = 64 x the rate limit's interval (about a minute and a half at Slack's speed)
+QUIET = 2 * STRETCH ** MAX_STEPS  # intervals without a DM that end a person's burst (about 2.4 min)
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,12 @@ class Mailbox:
         post now). The first DM of a burst goes at once; after the k-th message of a burst the
         next waits 1, 4, 16, then 64 rate-limit `interval`s after it (about 0:01, 0:05, 0:23,
         1:34 at Slack's speed), so twenty DMs trickling in over two minutes make a handful of
-        messages, not twenty. A person with no DM for twice the last wait starts a new burst."""
+        messages, not twenty. A person with no DM for twice the longest hold starts a new burst;
+        a DM that comes after the hold has passed goes at once."""
         now = self._now()
         last, sent = self._burst.get(person, (-math.inf, 0))
         gap = interval * STRETCH ** min(max(sent - 1, 0), MAX_STEPS)
-        if sent == 0 or now - last > 2 * gap:
+        if sent == 0 or now - last > QUIET * interval:
             self._burst[person] = (last, 0)
             return 0.0
         return max(0.0, last + gap - now)
