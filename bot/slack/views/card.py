@@ -22,10 +22,11 @@ from bot.slack.views.fmt import (
     money,
     segment_label,
 )
-from bot.slack.views.timing import PRE_SUBMISSION, next_due, slack_date
+from bot.slack.views.timing import describe, next_due, slack_date
 from core.handoff import Handoff
 from core.machine import Status
 from core.playbook import Playbook
+from core.presentation.queue import AE_HOLDS_PACKET
 
 CARD_ACTIONS_BLOCK = "baton.card.actions"
 MISSING_SHOWN = 8
@@ -48,7 +49,7 @@ def card_fields(handoff: Handoff, playbook: Playbook, *, user_ids: Mapping[str, 
     ]
     due = next_due(handoff, playbook)
     if due is not None:
-        items.append(f"*{due.label}*\n{due.describe(now)}")
+        items.append(f"*{due.label}*\n{describe(due, now)}")
     return items
 
 
@@ -80,7 +81,7 @@ def card_text(handoff: Handoff) -> str:
 def _buttons(handoff: Handoff) -> list[ButtonElement]:
     value = ids.Ref(h=handoff.id).dumps()
     status = handoff.status
-    if status in PRE_SUBMISSION:
+    if status in AE_HOLDS_PACKET:
         row = [
             kit.button("Fill packet", ids.FILL_PACKET, value, style="primary"),
             kit.button("Submit", ids.SUBMIT_PACKET, value),
@@ -113,7 +114,7 @@ def _notes(handoff: Handoff, playbook: Playbook, user_ids: Mapping[str, str]) ->
         last = handoff.escalations[-1]
         why = f": {literal(truncate(last.reason, 500))}" if last.reason else ""
         notes.append(f"↩️ Sent back by {mention_actor(last.by, user_ids)}{why}")
-    if status in PRE_SUBMISSION and handoff.missing_fields():
+    if status in AE_HOLDS_PACKET and handoff.missing_fields():
         labels = field_labels(playbook, handoff.missing_fields())
         shown = ", ".join(literal(label) for label in labels[:MISSING_SHOWN])
         more = f" and {len(labels) - MISSING_SHOWN} more" if len(labels) > MISSING_SHOWN else ""
