@@ -32,9 +32,9 @@ def to_row(handoff: Handoff) -> Row:
         "segment": h.segment,
         "status": h.status.value,
         "ae_email": h.ae.email,
-        "ae_chat_id": h.ae.chat_id,
+        "ae_chat_id": chat_ids_column(h.ae),
         "csm_email": h.csm.email,
-        "csm_chat_id": h.csm.chat_id,
+        "csm_chat_id": chat_ids_column(h.csm),
         "owner_email": h.owner.email,
         "deal": _deal_doc(h.deal),
         "required_fields": list(h.required_fields),
@@ -65,8 +65,8 @@ def from_row(row: Mapping[str, Any], audit: Iterable[Mapping[str, Any]]) -> Hand
         id=row["id"],
         deal=_deal(row["deal"]),
         segment=row["segment"],
-        ae=Person(row["ae_email"], row["ae_chat_id"]),
-        csm=Person(row["csm_email"], row["csm_chat_id"]),
+        ae=person_from(row["ae_email"], row["ae_chat_id"]),
+        csm=person_from(row["csm_email"], row["csm_chat_id"]),
         required_fields=tuple(row["required_fields"]),
         opened_at=row["opened_at"],
         status=Status(row["status"]),
@@ -195,3 +195,22 @@ def _milestones(doc: Mapping[str, Any]) -> Milestones:
         feedback_at=_parse(doc["feedback_at"]), rating=doc["rating"], repeat_asks=tuple(doc["repeat_asks"]),
         checkin_at=_parse(doc["checkin_at"]),
     )
+
+
+def chat_ids_column(person: Person) -> str | None:
+    """A person's chat ids in the `*_chat_id` column: a bare Slack id as before when Slack is the
+    only platform (rows stay readable by older releases), else `platform=id;platform=id`."""
+    if not person.chat_ids:
+        return None
+    if len(person.chat_ids) == 1 and person.chat_ids[0][0] == "slack":
+        return person.chat_ids[0][1]
+    return ";".join(f"{platform}={chat_id}" for platform, chat_id in person.chat_ids)
+
+
+def person_from(email: str, column: str | None) -> Person:
+    """The inverse of `chat_ids_column`; a bare value (every row written before Teams) is Slack's."""
+    if not column:
+        return Person(email)
+    if "=" not in column:
+        return Person.of(email, slack=column)
+    return Person.of(email, **dict(part.split("=", 1) for part in column.split(";") if "=" in part))

@@ -46,8 +46,9 @@ def mention_email(email: str, user_ids: Mapping[str, str]) -> str:
 
 
 def mention(person: Person, user_ids: Mapping[str, str]) -> str:
-    if is_slack_id(person.chat_id):
-        return f"<@{person.chat_id}>"
+    slack_id = person.id_on("slack")
+    if is_slack_id(slack_id):
+        return f"<@{slack_id}>"
     return mention_email(person.email, user_ids)
 
 
