@@ -6,6 +6,7 @@ an edit that records no event (a chat id resolved later) is still saved.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -199,18 +200,21 @@ def _milestones(doc: Mapping[str, Any]) -> Milestones:
 
 def chat_ids_column(person: Person) -> str | None:
     """A person's chat ids in the `*_chat_id` column: a bare Slack id as before when Slack is the
-    only platform (rows stay readable by older releases), else `platform=id;platform=id`."""
+    only platform (rows stay readable by older releases), else a JSON object `{platform: id}`."""
     if not person.chat_ids:
         return None
-    if len(person.chat_ids) == 1 and person.chat_ids[0][0] == "slack":
-        return person.chat_ids[0][1]
-    return ";".join(f"{platform}={chat_id}" for platform, chat_id in person.chat_ids)
+    (platform, chat_id), *others = person.chat_ids
+    if not others and platform == "slack" and not chat_id.startswith("{"):
+        return chat_id
+    return json.dumps(dict(person.chat_ids), sort_keys=True)
 
 
 def person_from(email: str, column: str | None) -> Person:
     """The inverse of `chat_ids_column`; a bare value (every row written before Teams) is Slack's."""
     if not column:
         return Person(email)
-    if "=" not in column:
-        return Person.of(email, slack=column)
-    return Person.of(email, **dict(part.split("=", 1) for part in column.split(";") if "=" in part))
+    if column.startswith("{"):
+        ids = json.loads(column)
+        if isinstance(ids, dict):
+            return Person.of(email, **{str(k): str(v) for k, v in ids.items()})
+    return Person.of(email, slack=column)
