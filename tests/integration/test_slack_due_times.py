@@ -79,3 +79,30 @@ async def test_a_packet_sent_back_on_7_nov_is_due_when_the_planner_says_on_the_c
         for where, text in seen.items():
             assert expected(w, due)[where] in text, where
             assert fallback(first_due) not in text and "overdue" not in text, where  # not the stale 3 Nov
+
+
+async def test_the_card_shows_the_planners_due_time_while_it_waits_on_the_csm_then_on_a_manager(
+    tmp_path: Path,
+) -> None:
+    async with slack_world(tmp_path, rate_limits=False) as w:
+        at(w, CLOSED)
+        _, opened = await w.close_deal()
+        handoff_id = str(opened["handoff_id"])
+        await w.deliver()
+        await w.fill_packet(HYBRID_PACKET)
+        await w.deliver()
+        due = planner_due(w, handoff_id, "acceptance_due")
+        assert "Acceptance due" in json.dumps(w.card(handoff_id)["blocks"])
+        assert fallback(due) in json.dumps(w.card(handoff_id)["blocks"], ensure_ascii=False)
+
+        _, other = await w.close_deal(deal_id="006-GL-0042", event_id="evt-2", account="Globex Retail")
+        handoff_id = str(other["handoff_id"])
+        await w.deliver()
+        await w.open_modal(w.ae, ids.REQUEST_OVERRIDE, channel=w.channel_of(handoff_id))
+        answer = await w.people.submit(w.ae, {ids.OVERRIDE_REASON_BLOCK: "Metrics come after the kickoff."})
+        assert answer.status == 200 and not answer.errors
+        await w.settle(lambda: w.baton.service.get(handoff_id).status is Status.OVERRIDE_REQUESTED)
+        await w.deliver()
+        due = planner_due(w, handoff_id, "override_decision_due")  # business hours: a time, not a rule
+        card = json.dumps(w.card(handoff_id)["blocks"], ensure_ascii=False)
+        assert "Decision due" in card and fallback(due) in card and "of business hours" not in card
