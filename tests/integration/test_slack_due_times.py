@@ -106,3 +106,6 @@ async def test_the_card_shows_the_planners_due_time_while_it_waits_on_the_csm_th
         due = planner_due(w, handoff_id, "override_decision_due")  # business hours: a time, not a rule
         card = json.dumps(w.card(handoff_id)["blocks"], ensure_ascii=False)
         assert "Decision due" in card and fallback(due) in card and "of business hours" not in card
+        asked = [m for m in w.sim.messages(w.channel_of(handoff_id))
+                 if "A decision is due" in json.dumps(m.get("blocks") or [], ensure_ascii=False)]
+        assert asked and f"|{fallback(due)}>. Any" in json.dumps(asked[-1]["blocks"], ensure_ascii=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from core.handoff import Handoff
-from core.playbook import Playbook, Slas
+from core.playbook import Playbook
 from core.presentation.due import DueLine, plan_due
 from core.sla import SlaPlanner
 
@@ -54,8 +54,3 @@ def span(delta: timedelta) -> str:
         return f"{hours}h"
     rest = hours - days * 24
     return f"{days}d {rest}h" if rest else f"{days}d"
-
-
-def slas(playbook: Playbook, segment: str) -> Slas:
-    """The segment's timers (for wording a rule, as threads do); due times come from `next_due`."""
-    return SlaPlanner(playbook).slas(segment)
