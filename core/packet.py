@@ -18,7 +18,11 @@ from core.playbook import FieldSpec, FieldType, Playbook
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _URL = re.compile(r"^https?://[^\s<>]+\.[^\s<>]+$", re.IGNORECASE)
-_USER = re.compile(r"^(?:[UW][A-Z0-9]{2,}|[^@\s]+@[^@\s]+)$")
+# A person is an email, or a chat platform's user id as its adapter gave it: opaque to the core
+# (Slack `U024BE7LH`, Teams `29:1kXr…` or an AAD object id), at least three characters with a
+# digit, so a bare name ("Dana") or a handle ("@dana") is refused. Each adapter checks its own
+# platform's shape at its edge (bot/slack/ids.py for Slack).
+_USER = re.compile(r"^(?:(?=[^\s]*\d)[A-Za-z0-9][A-Za-z0-9:._-]{2,}|[^@\s]+@[^@\s]+)$")
 _TRUE = {"true", "yes", "y", "1", "on", "checked"}
 _FALSE = {"false", "no", "n", "0", "off", ""}
 _DIGITS_MAX = 15  # beyond any real seat count or deal size; stops "1e999999999" eating the CPU
@@ -120,7 +124,7 @@ def _multi(spec: FieldSpec, raw: Any) -> list[str]:
 def _user(spec: FieldSpec, raw: Any) -> str:
     value = str(raw).strip()
     if not _USER.match(value):
-        raise FieldInvalid(spec.id, f"{spec.label} must be a person (a Slack user or an email)")
+        raise FieldInvalid(spec.id, f"{spec.label} must be a person (a chat user or an email)")
     return value
 
 

@@ -199,7 +199,8 @@ class Segment(_Strict):
 
 
 class Roles(_Strict):
-    """People by Slack user id (U…), email, or user-group handle (@cs-leads)."""
+    """People by email (preferred: the same on Slack and Teams), by a chat user id (a Slack `U…`,
+    still accepted as before, or a Teams id), or by user-group handle (@cs-leads)."""
 
     sales_managers: list[str] = Field(default_factory=list)
     cs_managers: list[str] = Field(default_factory=list)

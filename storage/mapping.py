@@ -6,6 +6,7 @@ an edit that records no event (a chat id resolved later) is still saved.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,9 +33,9 @@ def to_row(handoff: Handoff) -> Row:
         "segment": h.segment,
         "status": h.status.value,
         "ae_email": h.ae.email,
-        "ae_chat_id": h.ae.chat_id,
+        "ae_chat_id": chat_ids_column(h.ae),
         "csm_email": h.csm.email,
-        "csm_chat_id": h.csm.chat_id,
+        "csm_chat_id": chat_ids_column(h.csm),
         "owner_email": h.owner.email,
         "deal": _deal_doc(h.deal),
         "required_fields": list(h.required_fields),
@@ -65,8 +66,8 @@ def from_row(row: Mapping[str, Any], audit: Iterable[Mapping[str, Any]]) -> Hand
         id=row["id"],
         deal=_deal(row["deal"]),
         segment=row["segment"],
-        ae=Person(row["ae_email"], row["ae_chat_id"]),
-        csm=Person(row["csm_email"], row["csm_chat_id"]),
+        ae=person_from(row["ae_email"], row["ae_chat_id"]),
+        csm=person_from(row["csm_email"], row["csm_chat_id"]),
         required_fields=tuple(row["required_fields"]),
         opened_at=row["opened_at"],
         status=Status(row["status"]),
@@ -195,3 +196,25 @@ def _milestones(doc: Mapping[str, Any]) -> Milestones:
         feedback_at=_parse(doc["feedback_at"]), rating=doc["rating"], repeat_asks=tuple(doc["repeat_asks"]),
         checkin_at=_parse(doc["checkin_at"]),
     )
+
+
+def chat_ids_column(person: Person) -> str | None:
+    """A person's chat ids in the `*_chat_id` column: a bare Slack id as before when Slack is the
+    only platform (rows stay readable by older releases), else a JSON object `{platform: id}`."""
+    if not person.chat_ids:
+        return None
+    (platform, chat_id), *others = person.chat_ids
+    if not others and platform == "slack" and not chat_id.startswith("{"):
+        return chat_id
+    return json.dumps(dict(person.chat_ids), sort_keys=True)
+
+
+def person_from(email: str, column: str | None) -> Person:
+    """The inverse of `chat_ids_column`; a bare value (every row written before Teams) is Slack's."""
+    if not column:
+        return Person(email)
+    if column.startswith("{"):
+        ids = json.loads(column)
+        if isinstance(ids, dict):
+            return Person.of(email, **{str(k): str(v) for k, v in ids.items()})
+    return Person.of(email, slack=column)

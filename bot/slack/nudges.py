@@ -28,6 +28,7 @@ from core.handoff import Handoff
 from core.metrics import GroupBy
 from core.playbook import Playbook
 from core.ports import Clock
+from core.presentation.nudges import still_due
 from core.services import HandoffService
 from storage.chat_refs import ChatRefs
 
@@ -80,16 +81,7 @@ class SlackNudges:
 
     def _still_due(self, event: ev.NudgeDue) -> list[views.NudgeItem]:
         handoffs = self._sla.handoffs([ref["h"] for ref in event.items])
-        items = []
-        for ref in event.items:
-            handoff = handoffs.get(ref["h"])
-            if handoff is None:
-                continue
-            timer = next((t for t in self._sla.plan(handoff) if (t.timer, t.cycle) == (ref["t"], ref["c"])), None)
-            step = timer.step(ref["s"], event.recipient) if timer is not None else None
-            if timer is not None and step is not None:
-                items.append(views.NudgeItem(handoff, timer, ref["s"], step.escalation))
-        return items
+        return still_due(event.items, event.recipient, handoffs, self._sla.plan)
 
     async def weekly(self, event: ev.WeeklyDigestDue, key: str) -> None:
         start, end = period_of(event)

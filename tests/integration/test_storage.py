@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
 from core import commands as c
@@ -184,10 +184,26 @@ def test_a_change_that_records_no_event_is_still_saved_and_an_unchanged_one_is_n
     assert service.get(handoff_id).version == 1
     with uow_factory() as uow:
         handoff = uow.handoffs.get(handoff_id)
-        handoff.ae = Person(handoff.ae.email, chat_id="U_ANA")  # chat resolved the AE's user id
+        handoff.ae = Person.of(handoff.ae.email, slack="U_ANA")  # chat resolved the AE's user id
         uow.commit()
         assert handoff.version == 2
-    assert service.get(handoff_id).ae == Person("ana@acme.test", "U_ANA")
+    assert service.get(handoff_id).ae == Person.of("ana@acme.test", slack="U_ANA")
+
+
+def test_a_person_known_on_slack_and_teams_keeps_both_ids_and_a_slack_only_row_stays_a_bare_id(
+    uow_factory: Callable[[], SqlUnitOfWork], service: HandoffService, engine: Engine,
+) -> None:
+    handoff_id = service.open_handoff(c.OpenHandoff(deal(), CRM)).handoff_id
+    with uow_factory() as uow:
+        handoff = uow.handoffs.get(handoff_id)
+        handoff.ae = Person.of(handoff.ae.email, slack="U_ANA")
+        handoff.csm = handoff.csm.with_id("slack", "U_DEV").with_id("teams", "29:1kXr-9pQ")
+        uow.commit()
+    loaded = service.get(handoff_id)
+    assert loaded.csm.id_on("teams") == "29:1kXr-9pQ" and loaded.csm.id_on("slack") == "U_DEV"
+    with engine.connect() as conn:  # what older releases read back: the Slack id alone
+        raw = conn.execute(text("select ae_chat_id from handoffs where id = :id"), {"id": handoff_id}).scalar()
+    assert raw == "U_ANA"
 
 
 def test_one_unit_of_work_hands_out_one_object_per_handoff(

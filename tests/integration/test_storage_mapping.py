@@ -37,7 +37,7 @@ def handoffs(draw: st.DrawFn) -> Handoff:
     )
     maybe_moment = st.none() | moments
     return Handoff(
-        id=draw(texts), deal=deal, segment=draw(texts), ae=Person(draw(texts), draw(st.none() | texts)),
+        id=draw(texts), deal=deal, segment=draw(texts), ae=Person.of(draw(texts), slack=draw(st.none() | texts), teams=draw(st.none() | texts)),
         csm=Person(draw(texts)), required_fields=tuple(draw(st.lists(texts, max_size=3))), opened_at=draw(moments),
         status=draw(st.sampled_from(Status)), packet=draw(st.dictionaries(texts, json_values, max_size=4)),
         version=draw(st.integers(0, 10**6)), first_submitted_at=draw(maybe_moment),

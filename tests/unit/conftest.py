@@ -89,7 +89,7 @@ def open_handoff(cast: Cast, clock: FrozenClock) -> Callable[..., Handoff]:
     def open_(packet: Mapping[str, Any] | None = None, *, required: tuple[str, ...] = REQUIRED) -> Handoff:
         return Handoff.open(
             handoff_id="ho_1", deal=make_deal(), segment="smb",
-            ae=Person("ana.ae@acme.test"), csm=Person("carl.csm@acme.test", chat_id="U0CSM"),
+            ae=Person("ana.ae@acme.test"), csm=Person.of("carl.csm@acme.test", slack="U0CSM"),
             required_fields=required, actor=cast.system, at=clock.now(), packet=packet,
         )
 

@@ -477,7 +477,7 @@ def test_an_unknown_follow_up_is_refused(cast: Cast, clock: FrozenClock, walk: W
 # -- people and roles ---------------------------------------------------------------------------
 
 def test_a_person_is_matched_by_chat_id() -> None:
-    assert Person("carl.csm@acme.test", chat_id="U0CSM").matches(Actor("U0CSM"))
+    assert Person.of("carl.csm@acme.test", slack="U0CSM").matches(Actor("U0CSM"))
 
 
 def test_a_person_is_matched_by_email_whatever_its_case() -> None:
@@ -485,7 +485,7 @@ def test_a_person_is_matched_by_email_whatever_its_case() -> None:
 
 
 def test_a_different_chat_id_without_a_matching_email_is_someone_else() -> None:
-    carl = Person("carl.csm@acme.test", chat_id="U0CSM")
+    carl = Person.of("carl.csm@acme.test", slack="U0CSM")
     assert not carl.matches(Actor("U0OTHER"))
     assert not carl.matches(Actor("U0OTHER", "carla@acme.test"))
     assert not carl.matches(Actor("u0csm"))  # chat ids are exact
@@ -532,3 +532,19 @@ def test_a_handoff_opened_with_a_prefilled_packet_drops_empty_values(
     assert (opened.ae_email, opened.csm_email, opened.segment) == ("ana.ae@acme.test", "carl.csm@acme.test", "smb")
     assert handoff.audit[0].detail == {"deal_id": "D-100", "segment": "smb"}
 
+
+
+def test_a_person_known_on_two_platforms_is_matched_by_either_id_and_keeps_one_id_per_platform() -> None:
+    carl = Person("carl.csm@acme.test").with_id("slack", "U0CSM").with_id("teams", "29:1kXr-9pQ")
+    assert carl.matches(Actor("U0CSM")) and carl.matches(Actor("29:1kXr-9pQ"))
+    moved = carl.with_id("teams", "29:new")
+    assert moved.id_on("teams") == "29:new" and moved.id_on("slack") == "U0CSM" and not moved.matches(Actor("29:1kXr-9pQ"))
+    assert Person.of("x@acme.test", slack=None).chat_ids == ()
+
+
+def test_the_playbook_may_name_a_manager_by_email_on_any_platform_or_by_a_slack_id_as_before() -> None:
+    roles = Roles(sales_managers=["U0SM", "sam.sales@acme.test"], cs_managers=["8f2c1a3e-4b5d-4e6f-9a0b-1c2d3e4f5a6b"])
+    assert roles_of(roles, user_id="29:teams-sam", email="Sam.Sales@acme.test") == {Role.SALES_MANAGER}
+    assert roles_of(roles, user_id="U0SM", email=None) == {Role.SALES_MANAGER}
+    aad = "8f2c1a3e-4b5d-4e6f-9a0b-1c2d3e4f5a6b"
+    assert roles_of(roles, user_id=aad, email=None) == {Role.CS_MANAGER}

@@ -40,7 +40,7 @@ ACTORS = {
     "system": Actor.system(),
     "stranger": Actor("U0XX", "xavier@elsewhere.test"),
 }
-CSMS = (Person("carl.csm@acme.test", chat_id="U0CSM"), Person("olga.csm@acme.test"))
+CSMS = (Person.of("carl.csm@acme.test", slack="U0CSM"), Person("olga.csm@acme.test"))
 
 # Whom a trigger usually comes from: drawn half the time, so runs get past the first refusals.
 LIKELY = {

@@ -213,14 +213,17 @@ def test_a_multi_select_takes_only_its_options() -> None:
 
 # -- people, email, links -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw", ["U024BE7LH", "W0123ABC", "dana@customer.test"])
-def test_a_user_is_a_chat_user_id_or_an_email(raw: str) -> None:
+@pytest.mark.parametrize("raw", [
+    "U024BE7LH", "W0123ABC", "dana@customer.test",  # Slack ids, an email
+    "29:1kXr-9pQzT0aBcD", "8f2c1a3e-4b5d-4e6f-9a0b-1c2d3e4f5a6b",  # Teams: a user id, an AAD object id
+])
+def test_a_user_is_a_chat_user_id_of_any_platform_or_an_email(raw: str) -> None:
     assert parse(spec("user"), raw) == raw
 
 
-@pytest.mark.parametrize("raw", ["Dana", "u024be7lh", "U1", "@dana"])
+@pytest.mark.parametrize("raw", ["Dana", "U1", "@dana", "Dana Scully"])
 def test_a_name_alone_is_not_a_user(raw: str) -> None:
-    assert message(spec("user"), raw) == "The field must be a person (a Slack user or an email)"
+    assert message(spec("user"), raw) == "The field must be a person (a chat user or an email)"
 
 
 def test_users_are_split_on_commas_and_spaces_and_each_is_checked() -> None:
@@ -228,7 +231,7 @@ def test_users_are_split_on_commas_and_spaces_and_each_is_checked() -> None:
     assert parse(field, "U024BE7LH, dana@customer.test  W0123ABC") == [
         "U024BE7LH", "dana@customer.test", "W0123ABC"]
     assert parse(field, ["U024BE7LH"]) == ["U024BE7LH"]
-    assert message(field, "U024BE7LH, Dana") == "The field must be a person (a Slack user or an email)"
+    assert message(field, "U024BE7LH, Dana") == "The field must be a person (a chat user or an email)"
 
 
 def test_an_email_must_be_an_address() -> None:

@@ -29,7 +29,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 def opened(cast: Cast, when: datetime = MONDAY, *, segment: str = "smb") -> Handoff:
     return Handoff.open(
         handoff_id="ho_1", deal=make_deal(closed_at=when - timedelta(minutes=5)), segment=segment,
-        ae=Person("ana.ae@acme.test"), csm=Person("carl.csm@acme.test", chat_id="U0CSM"),
+        ae=Person("ana.ae@acme.test"), csm=Person.of("carl.csm@acme.test", slack="U0CSM"),
         required_fields=REQUIRED, actor=cast.system, at=when,
     )
 

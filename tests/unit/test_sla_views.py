@@ -39,7 +39,7 @@ def handoff(n: int = 1, *, account: str = "Globex", amount: int = 60_000) -> Han
     deal = Deal(id=f"D-{n}", name="Platform <!channel>", account=account, amount=Decimal(amount), currency="USD",
                 stage="Closed Won", closed_at=NOW - timedelta(days=2), ae_email="ana.ae@acme.test")
     return Handoff.open(handoff_id=f"ho_{n}", deal=deal, segment="hybrid", ae=Person("ana.ae@acme.test"),
-                        csm=Person("carl.csm@acme.test", "U0CSM"), required_fields=("customer_goals",),
+                        csm=Person.of("carl.csm@acme.test", slack="U0CSM"), required_fields=("customer_goals",),
                         actor=Actor.system(), at=NOW - timedelta(days=2))
 
 

@@ -93,7 +93,7 @@ class Walk:
                     amount=Decimal("48000.5"), currency="USD", stage="Closed Won", closed_at=T0, ae_email=ae)
         return Handoff.open(
             handoff_id=f"ho_{self.count}", deal=deal, segment=segment, ae=Person(ae),
-            csm=Person(csm, chat_id=USER_IDS.get(csm)), required_fields=self.playbook.required_fields(segment),
+            csm=Person.of(csm, slack=USER_IDS.get(csm)), required_fields=self.playbook.required_fields(segment),
             actor=Actor.system(), at=T0, packet=packet,
         )
 

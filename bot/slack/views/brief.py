@@ -1,4 +1,5 @@
-"""The brief: the packet as the CSM reads it before accepting, section by section.
+"""The brief: the packet as the CSM reads it before accepting, section by section, rendered
+from the platform-neutral `Brief` (core/presentation/brief.py).
 
 A message holds at most 50 blocks, so a section's fields share section blocks (as many lines as
 fit 3,000 characters); sections are merged when a long playbook would still not fit.
@@ -11,10 +12,11 @@ from collections.abc import Mapping
 from bot.slack import ids
 from bot.slack.escape import literal
 from bot.slack.views import kit
-from bot.slack.views.fmt import format_value, mention, mention_actor, money, segment_label
-from core.handoff import Handoff, is_empty
-from core.machine import Status
+from bot.slack.views.fmt import format_value, mention, mention_actor, money
+from core.handoff import Handoff
 from core.playbook import FieldSpec, FieldType, Playbook
+from core.presentation.brief import Brief, BriefField, field_of
+from core.presentation.brief import brief as build_brief
 
 BRIEF_ACTIONS_BLOCK = "baton.brief.actions"
 MISSING = "⚠️ missing"
@@ -25,59 +27,56 @@ def field_line(
     spec: FieldSpec, handoff: Handoff, *, user_ids: Mapping[str, str], required: bool,
 ) -> str:
     """`*Label*: value`, long text on its own lines, a required empty field flagged."""
-    value = handoff.packet.get(spec.id)
+    return render_field(field_of(spec, handoff, required=required), user_ids=user_ids, currency=handoff.deal.currency)
+
+
+def render_field(field: BriefField, *, user_ids: Mapping[str, str], currency: str) -> str:
+    spec = field.spec
     label = f"*{literal(spec.label)}*"
-    if is_empty(value) and spec.type is not FieldType.CHECKBOX:
-        return f"{label}: {MISSING if required else NOT_GIVEN}"
-    if is_empty(value) and required:
+    if field.empty and spec.type is not FieldType.CHECKBOX:
+        return f"{label}: {MISSING if field.required else NOT_GIVEN}"
+    if field.empty and field.required:
         return f"{label}: ❌ No {MISSING}"
-    text = format_value(spec, value, user_ids=user_ids, currency=handoff.deal.currency)
+    text = format_value(spec, field.value, user_ids=user_ids, currency=currency)
     return f"{label}\n{text}" if spec.type is FieldType.LONG_TEXT else f"{label}: {text}"
 
 
-def section_texts(handoff: Handoff, playbook: Playbook, *, user_ids: Mapping[str, str]) -> list[str]:
+def section_texts(model: Brief, *, user_ids: Mapping[str, str]) -> list[str]:
     """Each playbook section as one or more mrkdwn texts of at most 3,000 characters."""
     texts: list[str] = []
-    required = set(handoff.required_fields)
-    for section in playbook.sections:
-        lines = [
-            field_line(spec, handoff, user_ids=user_ids, required=spec.id in required)
-            for spec in section.fields
-        ]
+    for section in model.sections:
+        lines = [render_field(f, user_ids=user_ids, currency=model.currency) for f in section.fields]
         texts += kit.pack_lines([f"*{literal(section.title.upper())}*", *lines])
     return texts
 
 
 def brief(handoff: Handoff, playbook: Playbook, *, user_ids: Mapping[str, str]) -> list[kit.Block]:
     """Header, who and what, the packet section by section, then Accept / Escalate while it waits."""
-    deal = handoff.deal
+    model = build_brief(handoff, playbook)
     intro = (
-        f"{literal(deal.name)} · {money(deal.amount, deal.currency)} · "
-        f"{literal(segment_label(playbook, handoff.segment))} · from {mention(handoff.ae, user_ids)}"
+        f"{literal(model.deal_name)} · {money(model.amount, model.currency)} · "
+        f"{literal(model.segment_label)} · from {mention(model.ae, user_ids)}"
     )
-    top = [kit.header(f"Brief: {deal.account}"), kit.context(intro)]
-    missing = handoff.missing_fields()
-    if missing:
-        top.append(kit.context(f"⚠️ {len(missing)} required field(s) missing{_exception(handoff, user_ids)}"))
+    top = [kit.header(f"Brief: {model.account}"), kit.context(intro)]
+    if model.missing:
+        top.append(kit.context(f"⚠️ {model.missing} required field(s) missing{_exception(model, user_ids)}"))
     bottom: list[kit.Block] = []
-    if handoff.status is Status.SUBMITTED:
-        value = ids.Ref(h=handoff.id).dumps()
+    if model.actions:
+        value = ids.Ref(h=model.handoff_id).dumps()
         bottom.append(kit.actions([
             kit.button("Accept", ids.ACCEPT, value, style="primary"),
             kit.button("Escalate", ids.ESCALATE, value, style="danger"),
         ], block_id=BRIEF_ACTIONS_BLOCK))
     budget = kit.MESSAGE_BLOCKS_MAX - len(top) - len(bottom)
-    body = _fit(section_texts(handoff, playbook, user_ids=user_ids), budget)
+    body = _fit(section_texts(model, user_ids=user_ids), budget)
     return [*top, *body, *bottom]
 
 
-def _exception(handoff: Handoff, user_ids: Mapping[str, str]) -> str:
-    approved = [o for o in handoff.overrides if o.approved]
-    if not approved:
+def _exception(model: Brief, user_ids: Mapping[str, str]) -> str:
+    if model.exception is None:
         return ""
-    last = approved[-1]
-    by = mention_actor(last.decided_by or "", user_ids)
-    note = f": {literal(last.note)}" if last.note else ""
+    by = mention_actor(model.exception.decided_by, user_ids)
+    note = f": {literal(model.exception.note)}" if model.exception.note else ""
     return f"; sent through with an exception approved by {by}{note}"
 
 

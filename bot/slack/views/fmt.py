@@ -16,6 +16,7 @@ from bot.slack.escape import escape_mrkdwn, literal, truncate
 from core.machine import Status
 from core.people import Person
 from core.playbook import FieldSpec, FieldType, Playbook
+from core.presentation import card as core_card
 
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _LINKABLE = re.compile(r"^https?://[^\s<>|]+$", re.IGNORECASE)
@@ -45,8 +46,9 @@ def mention_email(email: str, user_ids: Mapping[str, str]) -> str:
 
 
 def mention(person: Person, user_ids: Mapping[str, str]) -> str:
-    if is_slack_id(person.chat_id):
-        return f"<@{person.chat_id}>"
+    slack_id = person.id_on("slack")
+    if is_slack_id(slack_id):
+        return f"<@{slack_id}>"
     return mention_email(person.email, user_ids)
 
 
@@ -129,21 +131,12 @@ def format_value(spec: FieldSpec, value: Any, *, user_ids: Mapping[str, str], cu
 
 
 def segment_label(playbook: Playbook, segment_id: str) -> str:
-    try:
-        return playbook.segment(segment_id).label
-    except KeyError:  # a segment removed from app.yaml after this handoff opened
-        return segment_id
+    return core_card.segment_label(playbook, segment_id)
 
 
 def field_labels(playbook: Playbook, field_ids: Iterable[str]) -> list[str]:
     """Labels for field ids, the id itself for a field the playbook no longer has."""
-    labels = []
-    for field_id in field_ids:
-        try:
-            labels.append(playbook.field(field_id).label)
-        except KeyError:
-            labels.append(field_id)
-    return labels
+    return list(core_card.field_labels(playbook, field_ids))
 
 
 def quote(text: str) -> str:

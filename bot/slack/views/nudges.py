@@ -27,6 +27,8 @@ from bot.slack.views.timing import slack_date, span
 from core.handoff import Handoff
 from core.metrics import Metrics
 from core.playbook import Playbook
+from core.presentation.nudges import NudgeItem as NudgeItem
+from core.presentation.nudges import Overdue as Overdue
 from core.sla import Side, Timer
 
 # action ids
@@ -52,16 +54,6 @@ _ASKS = {
     "kickoff_due": "hold the kickoff with the customer and record its date",
 }
 DIGEST_SHOWN = 12  # items in one message; the rest are counted, and still due
-
-
-@dataclass(frozen=True)
-class NudgeItem:
-    """One nudge to render: the handoff, its timer as planned now, and which ladder step."""
-
-    handoff: Handoff
-    timer: Timer
-    step: str
-    escalation: bool
 
 
 @dataclass(frozen=True)
@@ -238,12 +230,6 @@ def _quote(text: str) -> str:
 
 
 # -- lists for managers ------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Overdue:
-    handoff: Handoff
-    timer: Timer
-
 
 def overdue_lines(rows: Sequence[Overdue], *, user_ids: Mapping[str, str], now: datetime) -> list[str]:
     return [

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.slack import ids
+from bot.slack.views.fmt import is_slack_id
 from core.playbook import FieldSpec, FieldType
 
 StateValues = Mapping[str, Mapping[str, Mapping[str, Any]]]
@@ -39,10 +40,11 @@ def element_value(entry: Mapping[str, Any]) -> Any:
     if kind in ("multi_static_select", "checkboxes", "multi_external_select"):
         chosen = [_option_value(o) for o in entry.get("selected_options") or []]
         return [c for c in chosen if c is not None] or None
-    if kind == "users_select":
-        return entry.get("selected_user") or None
+    if kind == "users_select":  # Slack's user ids are checked here, at the edge; the core takes any chat id
+        user = entry.get("selected_user")
+        return user if is_slack_id(user) else None
     if kind == "multi_users_select":
-        return list(entry.get("selected_users") or []) or None
+        return [u for u in entry.get("selected_users") or [] if is_slack_id(u)] or None
     if kind == "conversations_select":
         return entry.get("selected_conversation") or None
     if kind == "channels_select":

@@ -9,7 +9,7 @@ from bot.slack.escape import escape_mrkdwn, literal
 from bot.slack.views import kit
 from bot.slack.views.card import card_fields
 from bot.slack.views.fmt import STATUS_WORDS, field_labels
-from bot.slack.views.timing import next_due, slack_date
+from bot.slack.views.timing import countdown, next_due, slack_date
 from core.handoff import Handoff
 from core.metrics import Metrics
 from core.playbook import Playbook
@@ -70,7 +70,7 @@ def list_blocks(
     lines = []
     for h in handoffs:
         due = next_due(h, playbook)
-        when = f" · {due.label.lower()}: {due.countdown(now)}" if due is not None else ""
+        when = f" · {due.label.lower()}: {countdown(due, now)}" if due is not None else ""
         account, name = (literal(" ".join(s.split())) for s in (h.deal.account, h.deal.name))
         lines.append(f"• *{account}* ({name}) · {STATUS_WORDS[h.status]}{when}")
     texts = kit.pack_lines(lines)

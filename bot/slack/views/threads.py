@@ -13,7 +13,7 @@ from bot.slack.escape import literal
 from bot.slack.views import kit
 from bot.slack.views.fmt import STATUS_WORDS, field_labels, mention, mention_actor, quote
 from bot.slack.views.packet import flagged_ref
-from bot.slack.views.timing import slack_date, slas
+from bot.slack.views.timing import next_due, slack_date
 from core.handoff import Escalation, Handoff, OverrideRequest
 from core.playbook import Playbook
 
@@ -47,13 +47,12 @@ def override_request_blocks(
     handoff: Handoff, playbook: Playbook, request: OverrideRequest, *, user_ids: Mapping[str, str],
 ) -> list[kit.Block]:
     """The question to managers, with Approve / Deny."""
-    timer = slas(playbook, handoff.segment).override_decision_due
-    at = None if timer.business_hours else request.requested_at + timer.delta
-    when = f"A decision is due {slack_date(at)}." if at else f"A decision is due within {timer.after} of business hours."
+    due = next_due(handoff, playbook)  # the planner's, business hours included
+    when = f"A decision is due {slack_date(due.at)}. " if due is not None and due.timer == "override_decision_due" else ""
     value = ids.Ref(h=handoff.id).dumps()
     return [
         *_request_body(handoff, playbook, request, user_ids),
-        kit.context(f"{when} Any sales or CS manager other than the deal's AE can decide."),
+        kit.context(f"{when}Any sales or CS manager other than the deal's AE can decide."),
         kit.actions([
             kit.button("Approve", ids.APPROVE_OVERRIDE, value, style="primary"),
             kit.button("Deny", ids.DENY_OVERRIDE, value, style="danger"),

@@ -1,46 +1,37 @@
-"""Due times for the step a handoff is waiting on, written as Slack date tokens.
+"""Due lines rendered as Slack date tokens; the due times themselves are the SLA planner's.
 
 Slack renders `<!date^UNIX^{date_short_pretty} at {time}|fallback>` in each reader's own time
-zone; the fallback (UTC) shows in notifications and old clients. SLAs counted in business hours
-need the quiet-hours calendar, which belongs to the scheduler, so for those we state the rule
-("8h of business hours after the request") rather than print a time that could be wrong.
+zone; the fallback (UTC) shows in notifications and old clients. Which deadline is next and when
+it falls is decided once in core/presentation/due.py from the planner's timers (the same that
+send the nudges), so a card can never disagree with the reminder it comes with.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from core.handoff import Handoff
-from core.machine import Status
-from core.playbook import Playbook, Sla, Slas
+from core.playbook import Playbook
+from core.presentation.due import DueLine, plan_due
+from core.sla import SlaPlanner
 
-PRE_SUBMISSION = frozenset({Status.OPENED, Status.DRAFTING, Status.ESCALATED})
+
+def next_due(handoff: Handoff, playbook: Playbook) -> DueLine | None:
+    """The planner's next deadline for this handoff (core/presentation/due.py decides it)."""
+    return plan_due(handoff, SlaPlanner(playbook))
 
 
-@dataclass(frozen=True)
-class Due:
-    """The next deadline: what is due, when (None for business-hour SLAs), and from what."""
+def describe(due: DueLine, now: datetime) -> str:
+    """`Nov 3 at 14:00 UTC` as a Slack date token, flagged when it has passed."""
+    text = slack_date(due.at)
+    return f"{text} ⚠️ overdue" if due.overdue(now) else text
 
-    label: str
-    at: datetime | None
-    sla: Sla
-    since: str
 
-    def describe(self, now: datetime) -> str:
-        """`Nov 3 at 14:00 UTC` as a Slack date token, flagged when it has passed."""
-        if self.at is None:
-            return f"{self.sla.after} of business hours after {self.since}"
-        text = slack_date(self.at)
-        return f"{text} ⚠️ overdue" if now >= self.at else text
-
-    def countdown(self, now: datetime) -> str:
-        """`due in 5h` or `⚠️ 3h overdue`, for lists."""
-        if self.at is None:
-            return f"due {self.sla.after} of business hours after {self.since}"
-        if now >= self.at:
-            return f"⚠️ {span(now - self.at)} overdue"
-        return f"due in {span(self.at - now)}"
+def countdown(due: DueLine, now: datetime) -> str:
+    """`due in 5h` or `⚠️ 3h overdue`, for lists."""
+    if due.overdue(now):
+        return f"⚠️ {span(-due.left(now))} overdue"
+    return f"due in {span(due.left(now))}"
 
 
 def slack_date(at: datetime, *, with_date: bool = True) -> str:
@@ -63,29 +54,3 @@ def span(delta: timedelta) -> str:
         return f"{hours}h"
     rest = hours - days * 24
     return f"{days}d {rest}h" if rest else f"{days}d"
-
-
-def slas(playbook: Playbook, segment: str) -> Slas:
-    try:
-        return playbook.slas_for(segment)
-    except KeyError:  # a segment removed from app.yaml after this handoff opened
-        return playbook.slas
-
-
-def _due(label: str, start: datetime, sla: Sla, since: str) -> Due:
-    return Due(label, None if sla.business_hours else start + sla.delta, sla, since)
-
-
-def next_due(handoff: Handoff, playbook: Playbook) -> Due | None:
-    """The deadline of whoever holds the ball now, or None when nothing is due."""
-    timers = slas(playbook, handoff.segment)
-    if handoff.status in PRE_SUBMISSION:
-        return _due("Packet due", handoff.opened_at, timers.packet_due, "the deal closed")
-    if handoff.status is Status.OVERRIDE_REQUESTED and handoff.pending_override is not None:
-        requested = handoff.pending_override.requested_at
-        return _due("Decision due", requested, timers.override_decision_due, "the request")
-    if handoff.status is Status.SUBMITTED and handoff.submitted_at is not None:
-        return _due("Acceptance due", handoff.submitted_at, timers.acceptance_due, "submission")
-    if handoff.status is Status.ACCEPTED and handoff.milestones.first_touch_at is None:
-        return _due("First touch due", handoff.deal.closed_at, timers.first_touch_due, "the deal closed")
-    return None
