@@ -1,0 +1,105 @@
+"""POST /api/messages over real HTTP with tokens the simulator mints, replies checked at its connector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bot.teams.endpoint import TeamsEndpoint
+from bot.teams.simulator import TeamsSimulator, TokenKind
+from bot.teams.simulator.activities import Activities
+
+Client = TestClient[Any, Any]
+
+
+async def post(client: Client, sim: TeamsSimulator, activity: dict[str, Any],
+               kind: TokenKind = TokenKind.GOOD) -> tuple[int, Any]:
+    response = await client.post("/api/messages", json=activity, headers=sim.auth(kind))
+    body = await response.json() if response.content_type == "application/json" else None
+    return response.status, body
+
+
+async def test_help_in_the_channel_is_answered_in_its_thread(client: Client, sim: TeamsSimulator, acts: Activities,
+                                                            ana: dict[str, Any]) -> None:
+    activity = acts.message(ana, "help", thread="1")
+    sim.add_member(activity["conversation"]["id"], ana)
+    status, _ = await post(client, sim, activity)
+    assert status == 200
+    [reply] = sim.sent_to(activity["conversation"]["id"])
+    assert reply.reply_to_id == activity["id"]
+    assert reply.activity["type"] == "message"
+    for command in ("help", "status", "mine", "overdue", "open", "metrics"):
+        assert f"**{command}**" in reply.activity["text"]
+
+
+async def test_help_in_personal_chat_and_the_person_is_learned(client: Client, sim: TeamsSimulator,
+                                                               acts: Activities, ana: dict[str, Any],
+                                                               endpoint: TeamsEndpoint) -> None:
+    activity = acts.message(ana, "help", in_channel=False, mention=False, timezone="Europe/Madrid")
+    sim.add_member(activity["conversation"]["id"], ana)
+    status, _ = await post(client, sim, activity)
+    assert status == 200
+    assert "**mine**" in sim.sent_to(activity["conversation"]["id"])[-1].activity["text"]
+    person = endpoint.directory.by_email("ana@example.com")
+    assert person is not None and person.timezone == "Europe/Madrid" and person.user_id == ana["id"]
+    reference = endpoint.directory.personal_chat(ana["aadObjectId"])
+    assert reference is not None and reference.service_url == sim.service_url
+
+
+@pytest.mark.parametrize("kind", [TokenKind.EXPIRED, TokenKind.WRONG_AUDIENCE, TokenKind.WRONG_ISSUER,
+                                  TokenKind.BAD_SIGNATURE, TokenKind.UNKNOWN_KEY, TokenKind.NONE])
+async def test_every_authentication_failure_is_401_json_and_nothing_is_sent(
+        client: Client, sim: TeamsSimulator, acts: Activities, ana: dict[str, Any], kind: TokenKind) -> None:
+    activity = acts.message(ana, "help")
+    before = len(sim.sent)
+    status, body = await post(client, sim, activity, kind)
+    assert status == 401
+    assert body["ok"] is False and "unauthorized" in body["error"]
+    assert len(sim.sent) == before
+
+
+async def test_a_card_action_invoke_is_answered_200_with_the_replacement_card(
+        client: Client, sim: TeamsSimulator, acts: Activities, ana: dict[str, Any]) -> None:
+    status, body = await post(client, sim, acts.card_action(ana, "accept", {"handoff": "H-1"}))
+    assert status == 200
+    assert body["statusCode"] == 200
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    assert body["value"]["type"] == "AdaptiveCard" and "accept" in body["value"]["body"][0]["text"]
+
+
+async def test_task_fetch_returns_a_task_module_and_task_submit_a_message(
+        client: Client, sim: TeamsSimulator, acts: Activities, ana: dict[str, Any]) -> None:
+    status, body = await post(client, sim, acts.task_fetch(ana, {"open": "packet"}))
+    assert status == 200
+    task = body["task"]
+    assert task["type"] == "continue" and task["value"]["title"] == "Handoff packet"
+    assert task["value"]["card"]["contentType"] == "application/vnd.microsoft.card.adaptive"
+    status, body = await post(client, sim, acts.task_submit(ana, {"field": "value"}))
+    assert status == 200 and body["task"] == {"type": "message", "value": "Saved."}
+
+
+async def test_a_redelivered_activity_is_acted_on_once(client: Client, sim: TeamsSimulator, acts: Activities,
+                                                       ana: dict[str, Any]) -> None:
+    activity = acts.message(ana, "help", thread="7")
+    assert (await post(client, sim, activity))[0] == 200
+    assert (await post(client, sim, activity))[0] == 200
+    assert len(sim.sent_to(activity["conversation"]["id"])) == 1
+
+
+async def test_a_429_from_the_connector_is_retried_after_retry_after(
+        client: Client, sim: TeamsSimulator, acts: Activities, ana: dict[str, Any]) -> None:
+    activity = acts.message(ana, "help", thread="42")
+    sim.throttle_next(activity["conversation"]["id"], times=1, retry_after=1)
+    status, _ = await post(client, sim, activity)
+    assert status == 200
+    assert sim.throttled.count(activity["conversation"]["id"]) == 1
+    assert len(sim.sent_to(activity["conversation"]["id"])) == 1
+
+
+async def test_not_json_and_no_type_are_400_or_415(client: Client, sim: TeamsSimulator) -> None:
+    response = await client.post("/api/messages", data=b"hello", headers={**sim.auth(), "Content-Type": "text/plain"})
+    assert response.status == 415
+    response = await client.post("/api/messages", json={"id": "1"}, headers=sim.auth())
+    assert response.status == 400 and "type" in (await response.json())["error"]
