@@ -103,3 +103,25 @@ async def test_not_json_and_no_type_are_400_or_415(client: Client, sim: TeamsSim
     assert response.status == 415
     response = await client.post("/api/messages", json={"id": "1"}, headers=sim.auth())
     assert response.status == 400 and "type" in (await response.json())["error"]
+
+
+async def test_the_upstream_defects_baton_works_around_are_still_there(
+        sim: TeamsSimulator, acts: Activities, ana: dict[str, Any], endpoint: TeamsEndpoint) -> None:
+    """CloudAdapter.process itself answers 500 to an invoke with a body and to a bad signature.
+
+    When this fails, botbuilder fixed them and TeamsEndpoint.handle could call process() again.
+    """
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    async def upstream(request: web.Request) -> web.StreamResponse:
+        response = await endpoint.adapter.process(request, endpoint.bot)
+        return response or web.Response(status=201)
+
+    app = web.Application()
+    app.router.add_post("/api/messages", upstream)
+    async with TestClient(TestServer(app)) as raw:
+        invoke = await raw.post("/api/messages", json=acts.task_fetch(ana, {}), headers=sim.auth())
+        forged = await raw.post("/api/messages", json=acts.message(ana, "help"), headers=sim.auth(TokenKind.BAD_SIGNATURE))
+    assert invoke.status == 500
+    assert forged.status == 500
