@@ -32,6 +32,9 @@ from bot.teams.directory import TeamsDirectory
 from bot.teams.handler import BatonTeamsBot
 
 log = logging.getLogger(__name__)
+# msrest warns about every field Teams sends that the 4.17 models lack (teamsChannelId, trigger,
+# ...): one line per activity in production, none of them actionable.
+logging.getLogger("msrest.serialization").setLevel(logging.ERROR)
 SEEN_CAPACITY = 10_000
 
 
