@@ -43,7 +43,7 @@ from bot.teams.simulator.activities import Activities, user  # noqa: E402
 
 def _pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -77,7 +77,8 @@ async def _run(args: argparse.Namespace) -> int:
                 for i in range(args.requests):
                     queue.put_nowait(i)
 
-                async def worker(build: Any = build) -> None:
+                async def worker(build: Any = build, queue: asyncio.Queue[int] = queue,
+                                 latencies: list[float] = latencies, statuses: dict[int, int] = statuses) -> None:
                     while not queue.empty():
                         i = queue.get_nowait()
                         body, headers = build(i), sim.auth()
