@@ -54,7 +54,9 @@ async def _run(args: argparse.Namespace) -> int:
     assert config is not None
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=f"sqlite:///{tmp}/baton.db", config_path=REPO / "app.yaml")
-        app = build_app(bootstrap(settings), teams=TeamsEndpoint(config))
+        baton = bootstrap(settings)
+        endpoint = TeamsEndpoint(config, engine=baton.engine, on_timezone=baton.sla.learn_timezone)
+        app = build_app(baton, teams=endpoint)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

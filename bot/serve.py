@@ -30,7 +30,7 @@ async def serve(baton: Baton, *, host: str = "0.0.0.0", teams: TeamsConfig | Non
             TeamsEndpoint,  # botbuilder loads only when Teams is configured
         )
 
-        endpoint = TeamsEndpoint(teams)
+        endpoint = TeamsEndpoint(teams, engine=baton.engine, on_timezone=baton.sla.learn_timezone)
         log.info("Teams: /api/messages is served (%s)",
                  "UNAUTHENTICATED local testing" if teams.insecure_local else f"app {teams.APP_ID}")
     app = build_app(baton, slack_over_http=not socket_mode, teams=endpoint)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -25,6 +26,7 @@ from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
 from msrest.serialization import Model
+from sqlalchemy.engine import Engine
 
 from bot.teams.config import TeamsConfig
 from bot.teams.credentials import BatonCredentialFactory
@@ -45,13 +47,14 @@ def _problem(status: int, reason: str) -> web.Response:
 class TeamsEndpoint:
     """The Teams adapter's HTTP entry: authentication, de-duplication, the turn, the response."""
 
-    def __init__(self, config: TeamsConfig, *, directory: TeamsDirectory | None = None) -> None:
+    def __init__(self, config: TeamsConfig, *, engine: Engine,
+                 on_timezone: Callable[[str, str], object] | None = None) -> None:
         self.config = config
         self.auth = ConfigurationBotFrameworkAuthentication(config, credentials_factory=BatonCredentialFactory(config))
         self.adapter = CloudAdapter(self.auth)
         self.adapter.on_turn_error = self._on_turn_error
-        self.directory = directory or TeamsDirectory()
-        self.bot = BatonTeamsBot(self.directory)
+        self.directory = TeamsDirectory(engine)
+        self.bot = BatonTeamsBot(self.directory, on_timezone=on_timezone)
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
 
     @staticmethod

@@ -5,8 +5,11 @@ It speaks only through the SDK's TurnContext; the handoff logic it will call is 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
@@ -32,9 +35,21 @@ def card(*lines: str) -> dict[str, Any]:
             "version": CARD_VERSION, "body": [{"type": "TextBlock", "text": line, "wrap": True} for line in lines]}
 
 
+def _valid_zone(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
 class BatonTeamsBot(TeamsActivityHandler):
-    def __init__(self, directory: TeamsDirectory) -> None:
+    def __init__(self, directory: TeamsDirectory, *, on_timezone: Callable[[str, str], object] | None = None) -> None:
+        """`on_timezone(email, zone)` records a person's time zone where the SLA planner reads it."""
         self.directory = directory
+        self.on_timezone = on_timezone
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await self._learn(turn_context)
@@ -51,10 +66,11 @@ class BatonTeamsBot(TeamsActivityHandler):
         conversation = activity.conversation
         personal = conversation is not None and conversation.conversation_type == "personal"
         reference = TurnContext.get_conversation_reference(activity)
-        self.directory.remember(reference, personal_for=sender.aad_object_id if personal and sender else None)
+        await asyncio.to_thread(self.directory.remember, reference,
+                                personal_for=sender.aad_object_id if personal and sender else None)
         if sender is None or not sender.id or sender.id.startswith("28:"):
             return
-        known = self.directory.person(sender.id)
+        known = await asyncio.to_thread(self.directory.person, sender.id)
         email = known.email if known else None
         if email is None:
             try:
@@ -62,9 +78,11 @@ class BatonTeamsBot(TeamsActivityHandler):
                 email = member.email or member.user_principal_name
             except Exception as exc:
                 log.info("Teams member details unavailable for a sender: %s", type(exc).__name__)
-        timezone = activity.local_timezone or (known.timezone if known else None)
-        self.directory.record(TeamsPerson(user_id=sender.id, aad_object_id=sender.aad_object_id, name=sender.name,
-                                          email=email, timezone=timezone))
+            await asyncio.to_thread(self.directory.record, TeamsPerson(
+                user_id=sender.id, aad_object_id=sender.aad_object_id, name=sender.name, email=email))
+        zone = _valid_zone(activity.local_timezone)
+        if email and zone and self.on_timezone is not None:
+            await asyncio.to_thread(self.on_timezone, email.lower(), zone)
 
     async def reply(self, turn_context: TurnContext, text: str) -> None:
         await with_retry_after(lambda: turn_context.send_activity(MessageFactory.text(text)))

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.bootstrap import bootstrap
+from bot.bootstrap import Baton, bootstrap
 from bot.http_server import build_app
 from bot.settings import Settings
 from bot.teams.config import TeamsConfig
@@ -39,15 +39,19 @@ def ana(sim: TeamsSimulator) -> dict[str, Any]:
 
 
 @pytest.fixture
-def endpoint(sim: TeamsSimulator) -> TeamsEndpoint:
-    config = TeamsConfig.from_env(sim.env())
-    assert config is not None
-    return TeamsEndpoint(config)
+def baton(tmp_path: Path) -> Baton:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'baton.db'}", config_path=REPO / "app.yaml")
+    return bootstrap(settings, clock=FrozenClock())
 
 
 @pytest.fixture
-async def client(tmp_path: Path, endpoint: TeamsEndpoint) -> AsyncIterator[TestClient[Any, Any]]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'baton.db'}", config_path=REPO / "app.yaml")
-    baton = bootstrap(settings, clock=FrozenClock())
+def endpoint(sim: TeamsSimulator, baton: Baton) -> TeamsEndpoint:
+    config = TeamsConfig.from_env(sim.env())
+    assert config is not None
+    return TeamsEndpoint(config, engine=baton.engine, on_timezone=baton.sla.learn_timezone)
+
+
+@pytest.fixture
+async def client(baton: Baton, endpoint: TeamsEndpoint) -> AsyncIterator[TestClient[Any, Any]]:
     async with TestClient(TestServer(build_app(baton, teams=endpoint))) as client:
         yield client

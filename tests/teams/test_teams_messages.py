@@ -6,10 +6,14 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy.orm import Session
 
+from bot.bootstrap import Baton
+from bot.teams.config import TeamsConfig
 from bot.teams.endpoint import TeamsEndpoint
 from bot.teams.simulator import TeamsSimulator, TokenKind
 from bot.teams.simulator.activities import Activities
+from storage.timers import TimeZoneBook
 
 Client = TestClient[Any, Any]
 
@@ -36,16 +40,32 @@ async def test_help_in_the_channel_is_answered_in_its_thread(client: Client, sim
 
 async def test_help_in_personal_chat_and_the_person_is_learned(client: Client, sim: TeamsSimulator,
                                                                acts: Activities, ana: dict[str, Any],
-                                                               endpoint: TeamsEndpoint) -> None:
+                                                               endpoint: TeamsEndpoint, baton: Baton) -> None:
     activity = acts.message(ana, "help", in_channel=False, mention=False, timezone="Europe/Madrid")
     sim.add_member(activity["conversation"]["id"], ana)
     status, _ = await post(client, sim, activity)
     assert status == 200
     assert "**mine**" in sim.sent_to(activity["conversation"]["id"])[-1].activity["text"]
-    person = endpoint.directory.by_email("ana@example.com")
-    assert person is not None and person.timezone == "Europe/Madrid" and person.user_id == ana["id"]
+    person = endpoint.directory.by_email("ANA@example.com")
+    assert person is not None and person.user_id == ana["id"] and person.name == "Ana Lopez"
     reference = endpoint.directory.personal_chat(ana["aadObjectId"])
     assert reference is not None and reference.service_url == sim.service_url
+    assert reference.conversation.id == activity["conversation"]["id"]
+    with Session(baton.engine) as session:  # where the SLA planner reads business hours from
+        assert TimeZoneBook(session).of(["ana@example.com"]) == {"ana@example.com": "Europe/Madrid"}
+
+
+async def test_references_and_people_survive_a_restart(client: Client, sim: TeamsSimulator, acts: Activities,
+                                                       ana: dict[str, Any], baton: Baton) -> None:
+    activity = acts.message(ana, "help", in_channel=False, mention=False)
+    sim.add_member(activity["conversation"]["id"], ana)
+    assert (await post(client, sim, activity))[0] == 200
+    config = TeamsConfig.from_env(sim.env())
+    assert config is not None
+    restarted = TeamsEndpoint(config, engine=baton.engine)
+    person = restarted.directory.by_email("ana@example.com")
+    assert person is not None and person.aad_object_id == ana["aadObjectId"]
+    assert restarted.directory.personal_chat(ana["aadObjectId"]) is not None
 
 
 @pytest.mark.parametrize("kind", [TokenKind.EXPIRED, TokenKind.WRONG_AUDIENCE, TokenKind.WRONG_ISSUER,
