@@ -32,6 +32,7 @@ from bot.teams.config import TeamsConfig
 from bot.teams.credentials import BatonCredentialFactory
 from bot.teams.directory import TeamsDirectory
 from bot.teams.handler import BatonTeamsBot
+from bot.teams.proactive import TeamsMessenger
 
 log = logging.getLogger(__name__)
 # msrest warns about every field Teams sends that the 4.17 models lack (teamsChannelId, trigger,
@@ -55,6 +56,7 @@ class TeamsEndpoint:
         self.adapter.on_turn_error = self._on_turn_error
         self.directory = TeamsDirectory(engine)
         self.bot = BatonTeamsBot(self.directory, on_timezone=on_timezone)
+        self.messenger = TeamsMessenger(self.adapter, config.APP_ID)
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
 
     @staticmethod
