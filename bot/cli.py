@@ -27,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     demo = sub.add_parser("demo", help="run a whole handoff against a simulator; needs no accounts")
+    demo.add_argument("--teams", action="store_true", help="against the Teams simulator (what works in Teams so far)")
     demo.set_defaults(run=_demo)
 
     check = sub.add_parser("check-config", help="validate a playbook (default $BATON_CONFIG or ./app.yaml)")
@@ -130,6 +131,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if args.teams:
+        from bot.teams.demo import run_teams_demo
+
+        return run_teams_demo(sys.stdout)
     from bot.demo import run_demo
 
     return run_demo(sys.stdout)
