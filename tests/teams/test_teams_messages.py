@@ -145,3 +145,31 @@ async def test_the_upstream_defects_baton_works_around_are_still_there(
         forged = await raw.post("/api/messages", json=acts.message(ana, "help"), headers=sim.auth(TokenKind.BAD_SIGNATURE))
     assert invoke.status == 500
     assert forged.status == 500
+
+
+async def test_installing_the_app_personally_makes_the_person_reachable(
+        client: Client, sim: TeamsSimulator, acts: Activities, endpoint: TeamsEndpoint) -> None:
+    from bot.teams.simulator.activities import user
+
+    dee = user("Dee Ng")
+    installed = acts.installed(dee, in_channel=False)
+    sim.add_member(installed["conversation"]["id"], dee)
+    assert endpoint.directory.personal_chat(dee["aadObjectId"]) is None
+    assert (await post(client, sim, installed))[0] == 200
+    reference = endpoint.directory.personal_chat(dee["aadObjectId"])
+    assert reference is not None and reference.conversation.id == installed["conversation"]["id"]
+
+
+async def test_local_insecure_mode_serves_without_tokens_only_when_asked(baton: Baton, sim: TeamsSimulator,
+                                                                        acts: Activities, ana: dict[str, Any]) -> None:
+    from aiohttp.test_utils import TestServer
+
+    from bot.http_server import build_app
+
+    config = TeamsConfig.from_env({"BATON_TEAMS_INSECURE_LOCAL": "1"})
+    assert config is not None
+    app = build_app(baton, teams=TeamsEndpoint(config, engine=baton.engine))
+    async with TestClient(TestServer(app)) as insecure:
+        response = await insecure.post("/api/messages", json=acts.task_fetch(ana, {}),
+                                       headers={"Content-Type": "application/json"})
+        assert response.status == 200 and (await response.json())["task"]["type"] == "continue"
