@@ -76,6 +76,10 @@ class TeamsEndpoint:
             self._seen.popitem(last=False)
         return False
 
+    def _forget(self, activity: Activity) -> None:
+        if activity.id and activity.conversation is not None:
+            self._seen.pop((activity.conversation.id or "", activity.id), None)
+
     async def handle(self, request: web.Request) -> web.Response:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return _problem(415, "Content-Type must be application/json")
@@ -104,7 +108,8 @@ class TeamsEndpoint:
             return web.json_response({}, status=200)
         try:
             invoke = await self.adapter.process_activity(authenticated, activity, self.bot.on_turn)
-        except Exception:
+        except Exception:  # logged by _on_turn_error; the channel gets a JSON reason
+            self._forget(activity)  # so Teams' redelivery gets another try
             return _problem(500, "Baton failed to handle this activity")
         if invoke is None:
             return web.Response(status=200)

@@ -173,3 +173,20 @@ async def test_local_insecure_mode_serves_without_tokens_only_when_asked(baton: 
         response = await insecure.post("/api/messages", json=acts.task_fetch(ana, {}),
                                        headers={"Content-Type": "application/json"})
         assert response.status == 200 and (await response.json())["task"]["type"] == "continue"
+
+
+async def test_an_activity_that_failed_is_handled_again_when_teams_redelivers_it(
+        client: Client, sim: TeamsSimulator, acts: Activities, ana: dict[str, Any], endpoint: TeamsEndpoint,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    activity = acts.message(ana, "help", thread="redeliver")
+    original = endpoint.bot.on_message_activity
+
+    async def broken(turn_context: Any) -> None:
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(endpoint.bot, "on_message_activity", broken)
+    status, body = await post(client, sim, activity)
+    assert status == 500 and body["ok"] is False
+    monkeypatch.setattr(endpoint.bot, "on_message_activity", original)
+    assert (await post(client, sim, activity))[0] == 200
+    assert len(sim.sent_to(activity["conversation"]["id"])) == 1
