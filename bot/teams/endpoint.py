@@ -56,7 +56,7 @@ class TeamsEndpoint:
         self.adapter.on_turn_error = self._on_turn_error
         self.directory = TeamsDirectory(engine)
         self.bot = BatonTeamsBot(self.directory, on_timezone=on_timezone)
-        self.messenger = TeamsMessenger(self.adapter, config.APP_ID)
+        self.messenger = TeamsMessenger(self.adapter, config.APP_ID, self.directory)
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
 
     @staticmethod

@@ -4,6 +4,7 @@ dispatcher calls; every call waits out Teams' 429s (bot/teams/sending.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +18,9 @@ from botbuilder.schema import (
     ConversationReference,
     Mention,
 )
+from botframework.connector.models import ErrorResponseException
 
-from bot.teams.directory import TeamsPerson
+from bot.teams.directory import TeamsDirectory, TeamsPerson
 from bot.teams.sending import with_retry_after
 
 
@@ -30,13 +32,11 @@ class Posted:
     activity_id: str
 
 
-def card_message(card: dict[str, Any], mentions: Sequence[TeamsPerson] = (), text: str = "") -> Activity:
-    """An Adaptive Card message; each person is @mentioned (`<at>Name</at>` plus a mention entity),
-    which is how someone without Baton installed personally still gets notified."""
-    activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
-    tags = []
-    entities = []
-    for person in mentions:
+def with_mentions(activity: Activity, people: Sequence[TeamsPerson], text: str = "") -> Activity:
+    """@mention each person (`<at>Name</at>` in the text plus a mention entity), which is how
+    someone without Baton installed personally still gets notified."""
+    tags, entities = [], []
+    for person in people:
         tag = f"<at>{person.name or person.email or 'someone'}</at>"
         tags.append(tag)
         entities.append(Mention(mentioned=ChannelAccount(id=person.user_id, name=person.name), text=tag,
@@ -46,10 +46,53 @@ def card_message(card: dict[str, Any], mentions: Sequence[TeamsPerson] = (), tex
     return activity
 
 
+def card_message(card: dict[str, Any], mentions: Sequence[TeamsPerson] = (), text: str = "") -> Activity:
+    """An Adaptive Card message, with people @mentioned."""
+    return with_mentions(MessageFactory.attachment(CardFactory.adaptive_card(card)), mentions, text)
+
+
+class NotReachable(Exception):
+    """Neither a personal chat nor a thread to @mention the person in."""
+
+
 class TeamsMessenger:
-    def __init__(self, adapter: CloudAdapter, app_id: str) -> None:
+    def __init__(self, adapter: CloudAdapter, app_id: str, directory: TeamsDirectory) -> None:
         self._adapter = adapter
         self._app_id = app_id
+        self._directory = directory
+
+    async def tell(self, person: TeamsPerson, activity: Activity, *, service_url: str, tenant_id: str,
+                   thread: ConversationReference | None) -> Posted:
+        """Reach one person: their personal chat if Baton has or can open one, else an @mention in
+        the handoff's thread. Never skipped silently: with neither, NotReachable is raised."""
+        known = await asyncio.to_thread(self._directory.personal_chat, person.aad_object_id) \
+            if person.aad_object_id else None
+        if known is not None:
+            return await self.send(known, activity)
+        params = ConversationParameters(is_group=False, tenant_id=tenant_id, activity=activity,
+                                        bot=ChannelAccount(id=f"28:{self._app_id}"),
+                                        members=[ChannelAccount(id=person.user_id)],
+                                        channel_data={"tenant": {"id": tenant_id}})
+        opened: list[Posted] = []
+
+        async def created(turn_context: TurnContext) -> None:
+            opened.append(Posted(TurnContext.get_conversation_reference(turn_context.activity),
+                                 turn_context.activity.id or ""))
+
+        try:
+            await with_retry_after(lambda: self._adapter.create_conversation(
+                self._app_id, created, params, "msteams", service_url))
+        except ErrorResponseException as exc:
+            status = getattr(getattr(exc, "response", None), "status_code", None)
+            if status not in (403, 404):
+                raise
+            if thread is None:
+                raise NotReachable(person.email or person.user_id) from exc
+            mentioned = Activity(type="message", attachments=activity.attachments)
+            return await self.send(thread, with_mentions(mentioned, [person], activity.text or ""))
+        if person.aad_object_id:
+            await asyncio.to_thread(self._directory.remember, opened[0].reference, personal_for=person.aad_object_id)
+        return opened[0]
 
     async def open_thread(self, *, service_url: str, tenant_id: str, channel_id: str, first: Activity) -> Posted:
         """A new conversation (thread) in a Teams channel, starting with `first`."""

@@ -46,3 +46,38 @@ async def test_a_throttled_proactive_send_waits_and_lands_once(sim: TeamsSimulat
     await endpoint.messenger.send(posted.reference, card_message(card("nudge")))
     assert sim.throttled.count(conversation_id) == 2
     assert [s.method for s in sim.sent_to(conversation_id)] == ["POST", "POST"]
+
+
+async def test_telling_a_person_uses_their_chat_when_installed_and_an_at_mention_in_the_thread_otherwise(
+        sim: TeamsSimulator, endpoint: TeamsEndpoint) -> None:
+    thread = await endpoint.messenger.open_thread(service_url=sim.service_url, tenant_id=sim.tenant_id,
+                                                  channel_id=CHANNEL_ID, first=card_message(card("Initech")))
+    installed, not_installed = user("Ivy Park"), user("Noel West")
+    chat_id = sim.install_personal(installed)
+
+    posted = await endpoint.messenger.tell(person(installed), card_message(card("Your packet is due Friday")),
+                                           service_url=sim.service_url, tenant_id=sim.tenant_id,
+                                           thread=thread.reference)
+    assert posted.reference.conversation.id == chat_id
+    assert "due Friday" in sim.sent_to(chat_id)[-1].activity["attachments"][0]["content"]["body"][0]["text"]
+    assert endpoint.directory.personal_chat(installed["aadObjectId"]) is not None  # next time: no create
+
+    fallback = await endpoint.messenger.tell(person(not_installed), card_message(card("Please accept Initech")),
+                                             service_url=sim.service_url, tenant_id=sim.tenant_id,
+                                             thread=thread.reference)
+    assert fallback.reference.conversation.id == thread.reference.conversation.id
+    in_thread = sim.sent_to(thread.reference.conversation.id)[-1].activity
+    assert "<at>Noel West</at>" in in_thread["text"]
+    assert in_thread["entities"][0]["mentioned"]["id"] == not_installed["id"]
+    assert "accept Initech" in in_thread["attachments"][0]["content"]["body"][0]["text"]
+
+
+async def test_a_person_with_neither_a_chat_nor_a_thread_is_reported_not_skipped(
+        sim: TeamsSimulator, endpoint: TeamsEndpoint) -> None:
+    import pytest
+
+    from bot.teams.proactive import NotReachable
+
+    with pytest.raises(NotReachable):
+        await endpoint.messenger.tell(person(user("Olga Rey")), card_message(card("hello")),
+                                      service_url=sim.service_url, tenant_id=sim.tenant_id, thread=None)

@@ -60,6 +60,7 @@ class TeamsSimulator:
         self._conversations: dict[str, _Conversation] = defaultdict(_Conversation)
         self._history: dict[str, deque[float]] = defaultdict(deque)
         self._forced_429: dict[str, list[int]] = {}
+        self._installed_personal: dict[str, str] = {}  # user id -> aad object id
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -132,6 +133,15 @@ class TeamsSimulator:
     def add_member(self, conversation_id: str, member: dict[str, Any]) -> None:
         with self._lock:
             self._conversations[conversation_id].members.append(member)
+
+    def install_personal(self, member: dict[str, Any]) -> str:
+        """The person added Baton in their personal scope: the bot may now open a 1:1 chat."""
+        with self._lock:
+            self._installed_personal[member["id"]] = member["aadObjectId"]
+            conversation_id = f"a:1personal-{member['aadObjectId']}"
+            if member not in self._conversations[conversation_id].members:
+                self._conversations[conversation_id].members.append(member)
+        return conversation_id
 
     def throttle_next(self, conversation_id: str, times: int = 1, retry_after: int = 1) -> None:
         """Answer the next `times` sends to this conversation with 429 and Retry-After."""
@@ -253,6 +263,22 @@ class TeamsSimulator:
         if params.get("activity") is not None and (reason := self._invalid(params["activity"])):
             return _error(400, "BadArgument", reason)
         channel = (params.get("channelData") or {}).get("channel", {}).get("id")
+        if not channel and not params.get("isGroup"):
+            members = params.get("members") or []
+            if len(members) != 1:
+                return _error(400, "BadArgument", "A 1:1 conversation needs exactly one member.")
+            with self._lock:
+                aad = self._installed_personal.get(members[0].get("id", ""))
+            if aad is None:  # Teams: the app must be installed in the user's personal scope first
+                return _error(403, "Forbidden", "The bot is not installed in the user's personal scope.")
+            conversation_id = f"a:1personal-{aad}"
+            with self._lock:
+                activity_id = None
+                if params.get("activity") is not None:
+                    activity_id = str(uuid.uuid4().int % 10**13)
+                    self.sent.append(Sent("POST", conversation_id, params["activity"], activity_id))
+            return web.json_response({"id": conversation_id, "activityId": activity_id,
+                                      "serviceUrl": self.service_url}, status=201)
         conversation_id = f"{channel};messageid={uuid.uuid4().int % 10**13}" if channel \
             else f"a:1{uuid.uuid4().hex}"
         activity_id = conversation_id.split("=", 1)[1] if channel else None
