@@ -69,7 +69,8 @@ async def test_references_and_people_survive_a_restart(client: Client, sim: Team
 
 
 @pytest.mark.parametrize("kind", [TokenKind.EXPIRED, TokenKind.WRONG_AUDIENCE, TokenKind.WRONG_ISSUER,
-                                  TokenKind.BAD_SIGNATURE, TokenKind.UNKNOWN_KEY, TokenKind.NONE])
+                                  TokenKind.BAD_SIGNATURE, TokenKind.UNKNOWN_KEY, TokenKind.NOT_ENDORSED,
+                                  TokenKind.OTHER_SERVICE_URL, TokenKind.NONE])
 async def test_every_authentication_failure_is_401_json_and_nothing_is_sent(
         client: Client, sim: TeamsSimulator, acts: Activities, ana: dict[str, Any], kind: TokenKind) -> None:
     activity = acts.message(ana, "help")
@@ -190,3 +191,11 @@ async def test_an_activity_that_failed_is_handled_again_when_teams_redelivers_it
     monkeypatch.setattr(endpoint.bot, "on_message_activity", original)
     assert (await post(client, sim, activity))[0] == 200
     assert len(sim.sent_to(activity["conversation"]["id"])) == 1
+
+
+@pytest.mark.parametrize("header", ["Bearer not.a.jwt", "Basic dXNlcjpwYXNz", "Bearer", "garbage"])
+async def test_malformed_authorization_headers_are_401_not_500(client: Client, sim: TeamsSimulator, acts: Activities,
+                                                               ana: dict[str, Any], header: str) -> None:
+    response = await client.post("/api/messages", json=acts.task_fetch(ana, {}),
+                                 headers={"Content-Type": "application/json", "Authorization": header})
+    assert response.status == 401 and (await response.json())["ok"] is False

@@ -177,7 +177,7 @@ class TeamsSimulator:
 
     async def _keys(self, request: web.Request) -> web.Response:
         assert self.minter is not None
-        return web.json_response({"keys": [self.minter.key.jwk()]})
+        return web.json_response({"keys": self.minter.jwks()})
 
     async def _token(self, request: web.Request) -> web.Response:
         """Entra ID's client-credentials grant, as strict as the service about what it accepts."""

@@ -23,6 +23,8 @@ class TokenKind(StrEnum):
     WRONG_ISSUER = "wrong_issuer"
     BAD_SIGNATURE = "bad_signature"
     UNKNOWN_KEY = "unknown_key"
+    NOT_ENDORSED = "not_endorsed"  # signed by a published key that is not endorsed for msteams
+    OTHER_SERVICE_URL = "other_service_url"  # serviceurl claim differs from the activity's
     NONE = "none"
 
 
@@ -56,6 +58,10 @@ class Minter:
         self.app_id = app_id
         self.key = SigningKey(["msteams", "webchat"])
         self._stranger = SigningKey(["msteams"])  # never published
+        self.other_channel_key = SigningKey(["skype"])  # published, endorsed for another channel only
+
+    def jwks(self) -> list[dict[str, Any]]:
+        return [self.key.jwk(), self.other_channel_key.jwk()]
 
     def inbound(self, kind: TokenKind, *, service_url: str) -> str | None:
         """The Authorization header the channel would send, or a broken one of the named kind."""
@@ -70,10 +76,14 @@ class Minter:
             claims["aud"] = "00000000-0000-0000-0000-00000000dead"
         elif kind is TokenKind.WRONG_ISSUER:
             claims["iss"] = "https://sts.windows.net/not-the-channel/"
+        elif kind is TokenKind.OTHER_SERVICE_URL:
+            claims["serviceurl"] = "https://smba.trafficmanager.net/emea/"
         if kind is TokenKind.BAD_SIGNATURE:
             token = self._stranger.sign(claims, kid=self.key.kid)  # published kid, wrong key
         elif kind is TokenKind.UNKNOWN_KEY:
             token = self._stranger.sign(claims)
+        elif kind is TokenKind.NOT_ENDORSED:
+            token = self.other_channel_key.sign(claims)
         else:
             token = self.key.sign(claims)
         return f"Bearer {token}"
