@@ -43,16 +43,31 @@ class LoopbackClientCredentials(AppCredentials):
 
 
 class BatonCredentialFactory(ConfigurationServiceClientCredentialFactory):
+    """The SDK's factory, plus the loopback case, plus reuse.
+
+    The SDK builds new credentials (a new MSAL app with an empty token cache) for every turn
+    that sends, so every reply would first fetch a token from Entra ID. Credentials are kept per
+    (app, scope, login endpoint), and their cached token is reused until it nears expiry.
+    """
+
     def __init__(self, configuration: Any) -> None:
         super().__init__(configuration)
         self._app_id = configuration.APP_ID
         self._password = configuration.APP_PASSWORD
+        self._made: dict[tuple[str, str, str], Any] = {}
 
     async def create_credentials(self, app_id: str, oauth_scope: str, login_endpoint: str,
                                  validate_authority: bool) -> Any:
+        key = (app_id or "", oauth_scope or "", login_endpoint or "")
+        if key in self._made:
+            return self._made[key]
         url = urlparse(login_endpoint or "")
         if self._app_id and url.scheme == "http" and url.hostname in LOOPBACK:
             if app_id != self._app_id:
                 raise PermissionError("Invalid app_id")
-            return LoopbackClientCredentials(app_id, self._password, login_endpoint, oauth_scope)
-        return await super().create_credentials(app_id, oauth_scope, login_endpoint, validate_authority)
+            made: Any = LoopbackClientCredentials(app_id, self._password, login_endpoint, oauth_scope)
+        else:
+            made = await super().create_credentials(app_id, oauth_scope, login_endpoint, validate_authority)
+        if app_id:  # anonymous (auth disabled) credentials are cheap and hold nothing
+            self._made[key] = made
+        return made

@@ -199,3 +199,13 @@ async def test_malformed_authorization_headers_are_401_not_500(client: Client, s
     response = await client.post("/api/messages", json=acts.task_fetch(ana, {}),
                                  headers={"Content-Type": "application/json", "Authorization": header})
     assert response.status == 401 and (await response.json())["ok"] is False
+
+
+async def test_the_bot_fetches_its_outbound_token_once_not_per_reply(
+        client: Client, sim: TeamsSimulator, acts: Activities, ana: dict[str, Any]) -> None:
+    before = sim.token_requests
+    for n in range(3):
+        activity = acts.message(ana, "help", thread=f"token-{n}")
+        assert (await post(client, sim, activity))[0] == 200
+        assert len(sim.sent_to(activity["conversation"]["id"])) == 1
+    assert sim.token_requests - before <= 1
