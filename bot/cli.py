@@ -27,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     demo = sub.add_parser("demo", help="run a whole handoff against a simulator; needs no accounts")
+    demo.add_argument("--teams", action="store_true", help="against the Teams simulator (what works in Teams so far)")
     demo.set_defaults(run=_demo)
 
     check = sub.add_parser("check-config", help="validate a playbook (default $BATON_CONFIG or ./app.yaml)")
@@ -40,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument("--url", required=True, help="public base URL of this Baton, e.g. https://baton.example.com")
     manifest.add_argument("--socket-mode", action="store_true", help="for Socket Mode (no public URL needed)")
     manifest.set_defaults(run=_manifest)
+
+    teams = sub.add_parser("teams-manifest", help="write the Teams app package (zip) for 'Upload a custom app'")
+    teams.add_argument("--app-id", required=True, help="the bot's Microsoft App ID (MicrosoftAppId)")
+    teams.add_argument("--url", required=True, help="public https base URL of this Baton")
+    teams.add_argument("--out", type=Path, default=Path("baton-teams.zip"), help="default: baton-teams.zip")
+    teams.set_defaults(run=_teams_manifest)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(required=True, metavar="ACTION")
@@ -78,6 +85,19 @@ def _manifest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _teams_manifest(args: argparse.Namespace) -> int:
+    from bot.teams.manifest import ManifestError, package
+
+    try:
+        data = package(args.app_id, args.url)
+    except ManifestError as exc:
+        print(f"baton: {exc}", file=sys.stderr)
+        return 2
+    args.out.write_bytes(data)
+    print(f"wrote {args.out} ({len(data)} bytes): upload it in Teams under Apps > Manage your apps > Upload an app")
+    return 0
+
+
 def _db_upgrade(args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
@@ -92,19 +112,29 @@ def _serve(args: argparse.Namespace) -> int:
 
     from bot.bootstrap import bootstrap
     from bot.serve import serve
+    from bot.teams.config import TeamsConfig, TeamsConfigError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
+    try:
+        teams = TeamsConfig.from_env()
+    except TeamsConfigError as exc:
+        print(f"baton: refusing to serve Teams: {exc}", file=sys.stderr)
+        return 2
     try:
         baton = bootstrap(settings)
     except ConfigError as exc:
         print(f"baton: refusing to start, the playbook is invalid:\n{exc}", file=sys.stderr)
         return 2
-    asyncio.run(serve(baton))
+    asyncio.run(serve(baton, teams=teams))
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if args.teams:
+        from bot.teams.demo import run_teams_demo
+
+        return run_teams_demo(sys.stdout)
     from bot.demo import run_demo
 
     return run_demo(sys.stdout)

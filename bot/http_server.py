@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -25,17 +25,22 @@ from core.people import Actor
 from storage.engine import ping
 from storage.stats import status_counts
 
+if TYPE_CHECKING:  # botbuilder is imported only inside bot/teams/, and only when Teams is on
+    from bot.teams.endpoint import TeamsEndpoint
+
 log = logging.getLogger(__name__)
 BATON: web.AppKey[Baton] = web.AppKey("baton", Baton)
 MAX_WEBHOOK_BYTES = 256 * 1024
 
 
-def build_app(baton: Baton, *, slack_over_http: bool = True) -> web.Application:
+def build_app(baton: Baton, *, slack_over_http: bool = True, teams: TeamsEndpoint | None = None) -> web.Application:
     app = web.Application(client_max_size=MAX_WEBHOOK_BYTES)
     app[BATON] = baton
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_post("/webhooks/deals", deal_webhook)
+    if teams is not None:
+        app.router.add_post("/api/messages", teams.handle)  # Bot Framework: JWT-validated in TeamsEndpoint
     if baton.slack is not None:
         if slack_over_http:
             app.router.add_post("/slack/events", slack_events)

@@ -165,3 +165,10 @@ SLA_CLOCKS = _table("sla_clocks")
 SLA_TIMERS = _table("sla_timers")
 NUDGE_BUDGET = _table("nudge_budget")
 PERSON_TIMEZONES = _table("person_timezones")
+
+# The Teams adapter's tables, likewise.
+from storage import teams_tables  # noqa: E402
+
+assert teams_tables.TeamsPersonRow.__tablename__ == "teams_people"
+TEAMS_CONVERSATIONS = _table("teams_conversations")
+TEAMS_PEOPLE = _table("teams_people")

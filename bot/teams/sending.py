@@ -1,0 +1,44 @@
+"""Sending to Teams under its per-conversation rate limits: a 429 is waited out, as told.
+
+botbuilder's connector does not retry; Teams answers 429 with Retry-After when a bot sends more
+than about 7 messages a second (or 60 in 30 seconds) to one conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from botframework.connector.models import ErrorResponseException
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+MAX_ATTEMPTS = 5
+MAX_WAIT_SECONDS = 30.0
+
+
+def _is_throttled(exc: BaseException) -> bool:
+    response = getattr(exc, "response", None)
+    return isinstance(exc, ErrorResponseException) and getattr(response, "status_code", None) == 429
+
+
+def _retry_after(state: RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome else None
+    header = getattr(getattr(exc, "response", None), "headers", {}).get("Retry-After", "1")
+    try:
+        return min(max(float(header), 0.0), MAX_WAIT_SECONDS)
+    except ValueError:
+        return 1.0
+
+
+async def with_retry_after(send: Callable[[], Awaitable[T]], *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+                           ) -> T:
+    """Run `send`, waiting Retry-After seconds after each 429, up to MAX_ATTEMPTS tries."""
+    async for attempt in AsyncRetrying(retry=retry_if_exception(_is_throttled), wait=_retry_after,
+                                       stop=stop_after_attempt(MAX_ATTEMPTS), sleep=sleep, reraise=True):
+        with attempt:
+            return await send()
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,107 @@
+"""Inbound activities in the JSON Teams really sends (Bot Framework Activity schema v3 plus
+Teams' channelData), so Baton is tested against the shapes it meets in production."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.teams.simulator.server import TeamsSimulator
+
+_ids = itertools.count(1_700_000_000_000)
+TEAM_ID = "19:team-general@thread.tacv2"
+CHANNEL_ID = "19:handoffs@thread.tacv2"
+
+
+def user(name: str, *, email: str | None = None) -> dict[str, Any]:
+    """A Teams user as the connector's members API returns it (TeamsChannelAccount)."""
+    slug = name.lower().replace(" ", ".")
+    given, _, surname = name.partition(" ")
+    return {"id": f"29:1{uuid.uuid5(uuid.NAMESPACE_DNS, slug).hex}", "name": name,
+            "aadObjectId": str(uuid.uuid5(uuid.NAMESPACE_URL, slug)), "email": email or f"{slug}@example.com",
+            "userPrincipalName": email or f"{slug}@example.com", "givenName": given, "surname": surname,
+            "tenantId": None, "userRole": "user"}
+
+
+class Activities:
+    """Builds activities from one simulated tenant to the bot."""
+
+    def __init__(self, sim: TeamsSimulator, *, bot_name: str = "Baton") -> None:
+        self.sim = sim
+        self.bot = {"id": f"28:{sim.app_id}", "name": bot_name}
+
+    def _base(self, kind: str, sender: dict[str, Any], conversation: dict[str, Any], channel_data: dict[str, Any],
+              timezone: str) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        return {
+            "type": kind, "id": str(next(_ids)), "timestamp": now.isoformat().replace("+00:00", "Z"),
+            "localTimestamp": now.isoformat(), "localTimezone": timezone, "serviceUrl": self.sim.service_url,
+            "channelId": "msteams", "from": {k: sender[k] for k in ("id", "name", "aadObjectId")},
+            "conversation": conversation, "recipient": dict(self.bot), "locale": "en-US",
+            "channelData": channel_data,
+        }
+
+    def personal(self, sender: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A 1:1 chat between the person and the bot (conversation, channelData)."""
+        conversation = {"conversationType": "personal", "tenantId": self.sim.tenant_id,
+                        "id": f"a:1personal-{sender['aadObjectId']}"}
+        return conversation, {"tenant": {"id": self.sim.tenant_id}}
+
+    def channel(self, *, thread: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A channel (or one thread in it, `;messageid=`) in the simulated team."""
+        conversation_id = CHANNEL_ID + (f";messageid={thread}" if thread else "")
+        conversation = {"isGroup": True, "conversationType": "channel", "tenantId": self.sim.tenant_id,
+                        "id": conversation_id}
+        channel_data = {"teamsChannelId": CHANNEL_ID, "teamsTeamId": TEAM_ID,
+                        "channel": {"id": CHANNEL_ID, "name": "Handoffs"},
+                        "team": {"id": TEAM_ID, "name": "Revenue", "aadGroupId": str(uuid.uuid4())},
+                        "tenant": {"id": self.sim.tenant_id}}
+        return conversation, channel_data
+
+    def message(self, sender: dict[str, Any], text: str, *, in_channel: bool = True, mention: bool = True,
+                timezone: str = "America/New_York", thread: str | None = None) -> dict[str, Any]:
+        """A message; in a channel the bot only hears it when @mentioned (`<at>Baton</at> text`)."""
+        conversation, channel_data = self.channel(thread=thread) if in_channel else self.personal(sender)
+        activity = self._base("message", sender, conversation, channel_data, timezone)
+        at = f"<at>{self.bot['name']}</at>"
+        activity.update(textFormat="plain", text=f"{at} {text}" if mention else text)
+        entities: list[dict[str, Any]] = [{"type": "clientInfo", "locale": "en-US", "country": "US",
+                                           "platform": "Web", "timezone": timezone}]
+        if mention:
+            entities.insert(0, {"type": "mention", "mentioned": dict(self.bot), "text": at})
+        activity["entities"] = entities
+        return activity
+
+    def installed(self, sender: dict[str, Any], *, in_channel: bool = True) -> dict[str, Any]:
+        """conversationUpdate: the app was added to a team (or a personal chat)."""
+        conversation, channel_data = self.channel() if in_channel else self.personal(sender)
+        activity = self._base("conversationUpdate", sender, conversation, dict(channel_data), "UTC")
+        activity["membersAdded"] = [{"id": self.bot["id"]}]
+        if in_channel:
+            activity["channelData"]["eventType"] = "teamMemberAdded"
+        return activity
+
+    def invoke(self, sender: dict[str, Any], name: str, value: dict[str, Any], *, in_channel: bool = True,
+               reply_to: str | None = None) -> dict[str, Any]:
+        conversation, channel_data = self.channel() if in_channel else self.personal(sender)
+        activity = self._base("invoke", sender, conversation, channel_data, "America/New_York")
+        activity.update(name=name, value=value)
+        if reply_to:
+            activity["replyToId"] = reply_to
+        return activity
+
+    def card_action(self, sender: dict[str, Any], verb: str, data: dict[str, Any], **kw: Any) -> dict[str, Any]:
+        """Universal Actions: an Action.Execute click arrives as invoke `adaptiveCard/action`."""
+        value = {"action": {"type": "Action.Execute", "id": uuid.uuid4().hex, "verb": verb, "data": data},
+                 "trigger": "manual"}
+        return self.invoke(sender, "adaptiveCard/action", value, **kw)
+
+    def task_fetch(self, sender: dict[str, Any], data: dict[str, Any], **kw: Any) -> dict[str, Any]:
+        return self.invoke(sender, "task/fetch", {"type": "task/fetch", "data": data, "context": {"theme": "default"}},
+                           **kw)
+
+    def task_submit(self, sender: dict[str, Any], data: dict[str, Any], **kw: Any) -> dict[str, Any]:
+        return self.invoke(sender, "task/submit", {"type": "task/submit", "data": data,
+                                                   "context": {"theme": "default"}}, **kw)
