@@ -154,20 +154,20 @@ def _median_hours(
 def _with_flags(m: Metrics, t: Thresholds) -> Metrics:
     flags = []
     if m.completion_rate is not None and m.completion_rate < t.completion_rate_min:
-        flags.append(f"completion rate {_pct(m.completion_rate)} is under {_pct(t.completion_rate_min)}")
+        flags.append(f"completion rate {pct(m.completion_rate)} is under {pct(t.completion_rate_min)}")
     if m.hours_to_first_touch is not None and m.hours_to_first_touch > t.first_touch_max_hours:
         flags.append(f"time to first touch {m.hours_to_first_touch:g}h is over {t.first_touch_max_hours:g}h")
     if m.escalation_rate is not None and m.escalation_rate > t.escalation_rate_max:
-        flags.append(f"escalation rate {_pct(m.escalation_rate)} is over {_pct(t.escalation_rate_max)}")
+        flags.append(f"escalation rate {pct(m.escalation_rate)} is over {pct(t.escalation_rate_max)}")
     if m.override_rate is not None and m.override_rate > t.override_rate_max:
-        flags.append(f"override rate {_pct(m.override_rate)} is over {_pct(t.override_rate_max)}")
+        flags.append(f"override rate {pct(m.override_rate)} is over {pct(t.override_rate_max)}")
     if m.repeat_ask_rate is not None and m.repeat_ask_rate > t.repeat_ask_rate_max:
-        flags.append(f"repeat-ask rate {_pct(m.repeat_ask_rate)} is over {_pct(t.repeat_ask_rate_max)}")
+        flags.append(f"repeat-ask rate {pct(m.repeat_ask_rate)} is over {pct(t.repeat_ask_rate_max)}")
     if m.avg_rating is not None and m.avg_rating < t.quality_rating_min:
         flags.append(f"packet quality {m.avg_rating:g}/5 is under {t.quality_rating_min:g}")
     return Metrics(**{**m.__dict__, "red_flags": tuple(flags)})
 
 
-def _pct(share: float) -> str:
+def pct(share: float) -> str:
     """84.6% stays 84.6%: a flag must never read "85% is under 85%"."""
     return f"{share * 100:.1f}".rstrip("0").rstrip(".") + "%"
