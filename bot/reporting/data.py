@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
+from bot.sla import SlaRuntime
 from core.metrics import GroupBy, Metrics
 from core.playbook import Thresholds
 from core.reporting import (
@@ -46,3 +47,19 @@ def digest_data(
         label=label, overall=overall, weeks=tuple(weeks), touch_bins=tuple(bins), bin_hours=TOUCH_BIN_HOURS,
         by_segment=tuple(by_segment), overdue_by_owner=overdue_counts(overdue_owners), thresholds=thresholds,
     )
+
+
+def report_rows(
+    engine: Engine, start: datetime, end: datetime, *, thresholds: Thresholds, scope: Scope = EVERYONE,
+) -> list[Metrics]:
+    """What `baton report` and `/handoff export` write: the whole scope first, then each segment."""
+    with engine.connect() as conn:
+        overall = sql_metrics(conn, start, end, by=GroupBy.ALL, thresholds=thresholds, scope=scope)
+        return overall + sql_metrics(conn, start, end, by=GroupBy.SEGMENT, thresholds=thresholds, scope=scope)
+
+
+def overdue_owners(sla: SlaRuntime, *, limit: int = 500) -> list[str]:
+    """The owner's email of each overdue deadline right now (one entry per overdue clock)."""
+    clocks = sla.overdue(limit=limit)
+    handoffs = sla.handoffs(sorted({c.handoff_id for c in clocks}))
+    return [handoffs[c.handoff_id].owner.email for c in clocks if c.handoff_id in handoffs]
