@@ -110,3 +110,49 @@ def _maybe_hours(hours: float | None) -> str:
 def segment_rates(rows: Sequence[Metrics]) -> dict[str, tuple[float | None, float | None]]:
     """(escalation rate, override rate) per segment: the bars of the third panel."""
     return {m.group: (m.escalation_rate, m.override_rate) for m in rows}
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """Whose handoffs a person's report covers: `emails` None means everyone's."""
+
+    label: str
+    emails: tuple[str, ...] | None
+
+
+def scope_for(email: str | None, *, is_revops: bool, is_manager: bool) -> ReportScope:
+    """RevOps and managers see every handoff; an AE or CSM sees the ones they are AE or CSM on.
+
+    The playbook names managers but not who reports to whom, so a manager's team is, for now,
+    every handoff (the same rule the approval guards use: any manager may approve any override).
+    """
+    if is_revops or is_manager:
+        return ReportScope("all handoffs", None)
+    return ReportScope("your handoffs", (email.lower(),) if email else ())
+
+
+def may_export(*, is_revops: bool, is_manager: bool) -> bool:
+    """Exports leave Baton with everyone's numbers: managers and RevOps only."""
+    return is_revops or is_manager
+
+
+PERIODS = {"week": 7, "month": 30, "quarter": 91, "year": 365}
+
+
+def parse_period(text: str) -> tuple[int, str] | None:
+    """`week`, `month`, `quarter`, `year`, or `Nd` (1-366 days) -> (days, label); "" is 30 days."""
+    word = text.strip().lower()
+    if not word:
+        return 30, "the last 30 days"
+    if word in PERIODS:
+        return PERIODS[word], f"the last {word}"
+    if word.endswith("d") and word[:-1].isdigit() and 1 <= int(word[:-1]) <= 366:
+        return int(word[:-1]), f"the last {int(word[:-1])} days"
+    return None
+
+
+def slack_alt(text: str, limit: int = 1_000) -> str:
+    """Alt text within a platform's limit (Slack: 1,000 characters), cut at a word with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"

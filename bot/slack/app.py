@@ -70,7 +70,8 @@ def build_slack(
     bolt = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=False,
                     raise_error_for_unhandled_request=False)
     ctx = SlackContext(service=service, playbook=playbook, directory=directory, refs=refs, clock=clock,
-                       wake_dispatcher=dispatcher.wake, llm_enabled=llm_enabled or drafter is not None)
+                       wake_dispatcher=dispatcher.wake, llm_enabled=llm_enabled or drafter is not None,
+                       engine=engine)
     bolt.middleware(_skip_redeliveries(ctx))
     if sla is not None:  # first: its `/handoff touched|kickoff|overdue` must match before the general one
         listeners_followups.register(bolt, ctx, sla)
