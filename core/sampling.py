@@ -10,8 +10,44 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol, TypeVar
 
 from core.business_time import WorkCalendar
+from core.events import Event
+from core.handoff import Handoff
+
+SAMPLE_AUDIT = "_sample_audit"  # the pseudo handoff id of the monthly audit's outbox message
+
+
+class Drawable(Protocol):
+    @property
+    def handoff_id(self) -> str: ...
+
+    @property
+    def accepted_at(self) -> datetime: ...
+
+
+D = TypeVar("D", bound=Drawable)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A handoff accepted in the month: all the draw needs, cheap for storage to list."""
+
+    handoff_id: str
+    accepted_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class SampleAuditDue(Event):
+    """The monthly sample for RevOps: the handoffs drawn for `month` (YYYY-MM), already chosen."""
+
+    month: str
+    handoff_ids: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return f"sample-audit:{self.month}"
 
 
 @dataclass(frozen=True)
@@ -53,7 +89,7 @@ def seed_for(month_start: date) -> str:
     return f"baton-sample-{month_start:%Y-%m}"
 
 
-def pick_sample(candidates: Sequence[SampleCandidate], size: int, *, seed: str) -> list[SampleCandidate]:
+def pick_sample(candidates: Sequence[D], size: int, *, seed: str) -> list[D]:
     """`size` handoffs drawn without replacement, the same for the same candidates and seed, oldest first.
 
     Candidates are ordered by id before drawing, so the order storage returns them in does not matter.
@@ -74,3 +110,15 @@ def sample_lines(sample: Sequence[SampleCandidate], links: dict[str, str]) -> li
         lines.append(f"{c.deal_name} ({c.account}, {c.segment}): packet {c.filled}/{c.required} required fields "
                      f"({c.completeness:.0%}){override}; {rating}; {asks}. {where}")
     return lines
+
+
+def candidate_of(handoff: Handoff) -> SampleCandidate:
+    """What the audit line says about one handoff, from the aggregate itself."""
+    assert handoff.accepted_at is not None, "only accepted handoffs are sampled"
+    required = len(handoff.required_fields)
+    return SampleCandidate(
+        handoff_id=handoff.id, deal_name=handoff.deal.name, account=handoff.deal.account, segment=handoff.segment,
+        accepted_at=handoff.accepted_at, required=required, filled=required - len(handoff.missing_fields()),
+        overridden=any(o.approved for o in handoff.overrides), rating=handoff.milestones.rating,
+        repeat_asks=tuple(handoff.milestones.repeat_asks),
+    )

@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from core.metrics import GroupBy, Metrics, Totals, from_totals
 from core.playbook import Thresholds
+from core.sampling import Accepted
 from storage.tables import HANDOFFS
 
 H = HANDOFFS.c
@@ -161,3 +162,9 @@ def hours_histogram(
         counts[int(index)] += int(n)
     return counts
 
+
+
+def accepted_between(conn: Connection, start: datetime, end: datetime) -> list[Accepted]:
+    """Handoffs accepted in [start, end): the monthly sample's pool (two flat columns per row)."""
+    query = select(H.id, H.accepted_at).where(H.accepted_at >= start, H.accepted_at < end).order_by(H.id)
+    return [Accepted(hid, at) for hid, at in conn.execute(query)]
