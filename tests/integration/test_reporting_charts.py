@@ -55,7 +55,8 @@ def test_every_panel_holds_the_metrics_of_the_same_period(world: tuple[Engine, o
     for point, (week_start, week_end) in zip(data.weeks, week_starts(end), strict=True):
         week = python_metrics(engine, week_start, week_end, GroupBy.ALL)[0]
         assert (point.start, point.rate, point.submitted) == (week_start, week.completion_rate, week.submitted)
-    touched = [f for f in SqlHandoffRepository(Session(engine)).facts(start, end) if f.first_touch_at]
+    with Session(engine) as session:  # closed, or PostgreSQL cannot drop the test's schema afterwards
+        touched = [f for f in SqlHandoffRepository(session).facts(start, end) if f.first_touch_at]
     assert sum(data.touch_bins) == len(touched)
     late = sum(1 for f in touched if f.first_touch_at - f.closed_at >= timedelta(hours=48))  # type: ignore[operator]
     assert sum(data.touch_bins[48 // data.bin_hours:]) == late
