@@ -1,4 +1,4 @@
-"""The `baton` command: serve, demo, check-config, config-schema, manifest, db upgrade."""
+"""The `baton` command: serve, demo, check-config, config-schema, manifest, db upgrade, report, audit export."""
 
 from __future__ import annotations
 
@@ -52,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(required=True, metavar="ACTION")
     db_upgrade = db_sub.add_parser("upgrade", help="apply migrations to $DATABASE_URL")
     db_upgrade.set_defaults(run=_db_upgrade)
+
+    from bot.reporting.cli import add_commands
+
+    add_commands(sub)  # report, audit export
     return parser
 
 

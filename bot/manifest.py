@@ -9,7 +9,7 @@ import yaml
 
 BOT_SCOPES = (
     "commands", "chat:write", "channels:manage", "groups:write", "users:read", "users:read.email",
-    "im:write", "pins:write", "bookmarks:write", "usergroups:read", "files:read",
+    "im:write", "pins:write", "bookmarks:write", "usergroups:read", "files:read", "files:write",
 )
 
 

@@ -1,6 +1,7 @@
 """The scheduler inside `baton serve` (APScheduler 3, on the server's event loop).
 
-Jobs: the SLA sweep every `nudges.sweep_every` (30 s by default), the managers' weekly digest
+Jobs: the monthly sample audit (`nudges.sample_audit`, daily at its time, queued on the month's
+first working day only), the SLA sweep every `nudges.sweep_every` (30 s by default), the managers' weekly digest
 (`nudges.weekly_digest`, Monday 09:00 in the playbook's default time zone by default), and one
 replan of every unfinished handoff right after start (after an upgrade or an app.yaml edit).
 
@@ -16,6 +17,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -28,6 +30,7 @@ from core.durations import parse_duration
 log = logging.getLogger(__name__)
 Wake = Callable[[], None]
 SWEEP, WEEKLY, RECONCILE = "sla-sweep", "weekly-digest", "sla-reconcile"
+SAMPLE = "sample-audit"
 
 
 def build_scheduler(sla: SlaRuntime, *, wake: Wake | None = None) -> Any:
@@ -42,6 +45,11 @@ def build_scheduler(sla: SlaRuntime, *, wake: Wake | None = None) -> Any:
         zone = weekly.timezone or sla.playbook.quiet_hours.default_timezone
         trigger = CronTrigger(day_of_week=weekly.day, hour=weekly.at.hour, minute=weekly.at.minute, timezone=zone)
         scheduler.add_job(weekly_job, trigger, args=[sla, wake], id=WEEKLY, misfire_grace_time=6 * 3600)
+    audit = sla.playbook.nudges.sample_audit
+    if audit.enabled:  # daily; the job itself only queues on the month's first working day
+        zone = sla.playbook.quiet_hours.default_timezone
+        scheduler.add_job(sample_audit_job, CronTrigger(hour=audit.at.hour, minute=audit.at.minute, timezone=zone),
+                          args=[sla, wake], id=SAMPLE, misfire_grace_time=6 * 3600)
     scheduler.add_job(reconcile_job, DateTrigger(run_date=datetime.now(UTC), timezone=UTC), args=[sla, wake],
                       id=RECONCILE, misfire_grace_time=3600)
     return scheduler
@@ -62,6 +70,16 @@ async def sweep_job(sla: SlaRuntime, wake: Wake | None) -> None:
 async def weekly_job(sla: SlaRuntime, wake: Wake | None) -> None:
     if await asyncio.to_thread(sla.enqueue_weekly_digest):
         log.info("weekly digest queued")
+        _wake(wake)
+
+
+async def sample_audit_job(sla: SlaRuntime, wake: Wake | None) -> None:
+    from bot.reporting.sample import enqueue_sample_audit
+
+    now = sla.clock.now()
+    today = now.astimezone(ZoneInfo(sla.playbook.quiet_hours.default_timezone)).date()
+    if await asyncio.to_thread(enqueue_sample_audit, sla.engine, sla.playbook, today=today, now=now):
+        log.info("monthly sample audit queued")
         _wake(wake)
 
 

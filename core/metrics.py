@@ -76,30 +76,68 @@ def compute(facts: Iterable[HandoffFacts], *, by: GroupBy, thresholds: Threshold
     return [summarize(name, rows, thresholds) for name, rows in sorted(groups.items())]
 
 
+@dataclass(frozen=True)
+class Totals:
+    """What a group's metrics are made of: counts, sums and medians, from Python or from SQL."""
+
+    group: str
+    handoffs: int
+    submitted: int
+    complete: int
+    escalated: int
+    overridden: int
+    sla_breaches: int
+    rated: int
+    rating_sum: int
+    repeat_asked: int
+    hours_to_submit: float | None
+    hours_to_accept: float | None
+    hours_to_first_touch: float | None
+
+
 def summarize(group: str, rows: Sequence[HandoffFacts], thresholds: Thresholds) -> Metrics:
     submitted = [r for r in rows if r.first_submitted_at is not None]
     checked_in = [r for r in rows if r.rating is not None]
-    ratings = [r.rating for r in checked_in if r.rating is not None]
-    metrics = Metrics(
+    totals = Totals(
         group=group,
         handoffs=len(rows),
         submitted=len(submitted),
-        completion_rate=_share(submitted, lambda r: bool(r.submitted_complete)),
+        complete=sum(1 for r in submitted if r.submitted_complete),
+        escalated=sum(1 for r in submitted if r.escalations > 0),
+        overridden=sum(1 for r in submitted if r.overridden),
+        sla_breaches=sum(r.sla_breaches for r in rows),
+        rated=len(checked_in),
+        rating_sum=sum(r.rating for r in checked_in if r.rating is not None),
+        repeat_asked=sum(1 for r in checked_in if r.repeat_asks > 0),
         hours_to_submit=_median_hours(rows, lambda r: (r.opened_at, r.first_submitted_at)),
         hours_to_accept=_median_hours(rows, lambda r: (r.first_submitted_at, r.accepted_at)),
         hours_to_first_touch=_median_hours(rows, lambda r: (r.closed_at, r.first_touch_at)),
-        escalation_rate=_share(submitted, lambda r: r.escalations > 0),
-        override_rate=_share(submitted, lambda r: r.overridden),
-        sla_breaches=sum(r.sla_breaches for r in rows),
-        avg_rating=round(sum(ratings) / len(ratings), 2) if ratings else None,
-        repeat_ask_rate=_share(checked_in, lambda r: r.repeat_asks > 0),
+    )
+    return from_totals(totals, thresholds)
+
+
+def from_totals(t: Totals, thresholds: Thresholds) -> Metrics:
+    """The one place rates are divided and rounded, so SQL and Python totals give equal metrics."""
+    metrics = Metrics(
+        group=t.group,
+        handoffs=t.handoffs,
+        submitted=t.submitted,
+        completion_rate=_ratio(t.complete, t.submitted),
+        hours_to_submit=t.hours_to_submit,
+        hours_to_accept=t.hours_to_accept,
+        hours_to_first_touch=t.hours_to_first_touch,
+        escalation_rate=_ratio(t.escalated, t.submitted),
+        override_rate=_ratio(t.overridden, t.submitted),
+        sla_breaches=t.sla_breaches,
+        avg_rating=round(t.rating_sum / t.rated, 2) if t.rated else None,
+        repeat_ask_rate=_ratio(t.repeat_asked, t.rated),
         red_flags=(),
     )
     return _with_flags(metrics, thresholds)
 
 
-def _share(rows: Sequence[HandoffFacts], hit: Callable[[HandoffFacts], bool]) -> float | None:
-    return round(sum(1 for r in rows if hit(r)) / len(rows), 4) if rows else None
+def _ratio(hits: int, total: int) -> float | None:
+    return round(hits / total, 4) if total else None
 
 
 def _median_hours(
@@ -116,20 +154,20 @@ def _median_hours(
 def _with_flags(m: Metrics, t: Thresholds) -> Metrics:
     flags = []
     if m.completion_rate is not None and m.completion_rate < t.completion_rate_min:
-        flags.append(f"completion rate {_pct(m.completion_rate)} is under {_pct(t.completion_rate_min)}")
+        flags.append(f"completion rate {pct(m.completion_rate)} is under {pct(t.completion_rate_min)}")
     if m.hours_to_first_touch is not None and m.hours_to_first_touch > t.first_touch_max_hours:
         flags.append(f"time to first touch {m.hours_to_first_touch:g}h is over {t.first_touch_max_hours:g}h")
     if m.escalation_rate is not None and m.escalation_rate > t.escalation_rate_max:
-        flags.append(f"escalation rate {_pct(m.escalation_rate)} is over {_pct(t.escalation_rate_max)}")
+        flags.append(f"escalation rate {pct(m.escalation_rate)} is over {pct(t.escalation_rate_max)}")
     if m.override_rate is not None and m.override_rate > t.override_rate_max:
-        flags.append(f"override rate {_pct(m.override_rate)} is over {_pct(t.override_rate_max)}")
+        flags.append(f"override rate {pct(m.override_rate)} is over {pct(t.override_rate_max)}")
     if m.repeat_ask_rate is not None and m.repeat_ask_rate > t.repeat_ask_rate_max:
-        flags.append(f"repeat-ask rate {_pct(m.repeat_ask_rate)} is over {_pct(t.repeat_ask_rate_max)}")
+        flags.append(f"repeat-ask rate {pct(m.repeat_ask_rate)} is over {pct(t.repeat_ask_rate_max)}")
     if m.avg_rating is not None and m.avg_rating < t.quality_rating_min:
         flags.append(f"packet quality {m.avg_rating:g}/5 is under {t.quality_rating_min:g}")
     return Metrics(**{**m.__dict__, "red_flags": tuple(flags)})
 
 
-def _pct(share: float) -> str:
+def pct(share: float) -> str:
     """84.6% stays 84.6%: a flag must never read "85% is under 85%"."""
     return f"{share * 100:.1f}".rstrip("0").rstrip(".") + "%"

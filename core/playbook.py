@@ -293,6 +293,14 @@ class WeeklyDigest(_Strict):
         return value
 
 
+class SampleAudit(_Strict):
+    """The monthly audit of random handoffs (the cure for process drift): posted to RevOps."""
+
+    enabled: bool = True
+    size: int = Field(default=5, ge=1, le=50, description="handoffs accepted last month, drawn at random")
+    at: time = time(9, 0)
+
+
 class Nudges(_Strict):
     """How SLA timers remind people without drowning them."""
 
@@ -302,6 +310,7 @@ class Nudges(_Strict):
     snooze: str = "4h"
     sweep_every: str = "30s"
     weekly_digest: WeeklyDigest = WeeklyDigest()
+    sample_audit: SampleAudit = Field(default_factory=lambda: SampleAudit())
 
     _durations = field_validator("digest_window", "snooze", "sweep_every")(_duration)
 

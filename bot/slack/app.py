@@ -17,6 +17,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import dispatcher as outbox
+from bot.reporting.slack_sample import SlackSampleAudit
 from bot.sla import SlaRuntime
 from bot.slack import (
     listeners_actions,
@@ -66,11 +67,14 @@ def build_slack(
     if sla is not None:  # SLA nudges and the weekly digest, then everything else to the notifier
         deliver = SlackNudges(call=caller, service=service, sla=sla, playbook=playbook, refs=refs,
                               directory=directory, clock=clock).route(notifier.deliver)
+    deliver = SlackSampleAudit(call=caller, engine=engine, playbook=playbook, refs=refs, directory=directory,
+                               clock=clock).route(deliver)  # the monthly sample audit, to RevOps
     dispatcher = outbox.OutboxDispatcher(engine=engine, deliver=deliver, clock=clock, backoff=backoff)
     bolt = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=False,
                     raise_error_for_unhandled_request=False)
     ctx = SlackContext(service=service, playbook=playbook, directory=directory, refs=refs, clock=clock,
-                       wake_dispatcher=dispatcher.wake, llm_enabled=llm_enabled or drafter is not None)
+                       wake_dispatcher=dispatcher.wake, llm_enabled=llm_enabled or drafter is not None,
+                       engine=engine)
     bolt.middleware(_skip_redeliveries(ctx))
     if sla is not None:  # first: its `/handoff touched|kickoff|overdue` must match before the general one
         listeners_followups.register(bolt, ctx, sla)

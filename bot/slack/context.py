@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.engine import Engine
 
 from bot.slack.directory import SlackDirectory
 from core.playbook import Playbook
@@ -29,6 +30,7 @@ class SlackContext:
     clock: Clock
     wake_dispatcher: Callable[[], None]
     llm_enabled: bool = False
+    engine: Engine | None = None  # for reports computed in SQL (bot/reporting)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """A change: run the synchronous service off the event loop, then let the outbox

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.reporting import slack_commands as reports
 from bot.slack.context import SlackContext
 from bot.slack.escape import escape_mrkdwn
 from bot.slack.views import deal_form, home, text
 from bot.slack.views.timing import next_due
 from core.handoff import Handoff
 from core.machine import FINAL, Status
-from core.metrics import GroupBy
 from core.people import Actor
 
 USAGE = "Try `/handoff help`."
@@ -44,9 +43,9 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         elif verb == "overdue":
             await ack(blocks=await _overdue(ctx, actor))
         elif verb == "metrics":
-            now = ctx.clock.now()
-            rows = await ctx.read(lambda: ctx.service.metrics(now - timedelta(days=30), now, by=GroupBy.SEGMENT))
-            await ack(blocks=text.metrics_blocks(rows, "the last 30 days"))
+            await reports.metrics(ctx, client, ack, actor=actor, user=user, period=rest)
+        elif verb == "export":
+            await reports.export(ctx, client, ack, actor=actor, user=user, period=rest)
         else:
             await ack(text=f"I don't know `{escape_mrkdwn(verb)}`. {USAGE}")
 

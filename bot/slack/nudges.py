@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 
 from bot.dispatcher import Deliver
+from bot.reporting.digest import digest_chart
+from bot.reporting.slack import post_chart
 from bot.sla import SlaRuntime, period_of
 from bot.slack.calls import SlackCaller
 from bot.slack.channels import SlackChannels
@@ -29,6 +31,7 @@ from core.metrics import GroupBy
 from core.playbook import Playbook
 from core.ports import Clock
 from core.presentation.nudges import still_due
+from core.reporting import ChartImage
 from core.services import HandoffService
 from storage.chat_refs import ChatRefs
 
@@ -91,8 +94,13 @@ class SlackNudges:
         channel = self._playbook.channels.managers_channel
         targets = [await self.named_channel(channel.lstrip("#"))] if channel else [
             t for t in [await self._channel_for(r) for r in self._playbook.roles.revops] if t]
+        label = f"{start:%b %d} to {end:%b %d, %Y}"
+        chart = await asyncio.to_thread(
+            digest_chart, self._sla.engine, start=start, end=end, label=label,
+            thresholds=self._playbook.thresholds, overdue_owners=[o.handoff.owner.email for o in overdue])
         for n, target in enumerate(targets):
             await self._step(f"{key}:post:{n}", partial(self._post, target, text, blocks))
+            await self._step(f"{key}:chart:{n}", partial(self._post_chart, target, f"Metrics chart, {label}", chart))
 
     def _overdue_now(self) -> list[views.Overdue]:
         return overdue_items(self._sla, limit=200)
@@ -128,6 +136,9 @@ class SlackNudges:
     async def _post(self, channel: str, text: str, blocks: list[dict[str, object]]) -> str:
         answer = await self._call("chat.postMessage", channel_key=channel, channel=channel, text=text, blocks=blocks)
         return str(answer["ts"])
+
+    async def _post_chart(self, channel: str, title: str, chart: ChartImage) -> str:
+        return (await post_chart(self._call, channels=[channel], title=title, chart=chart))[0]
 
     async def _step(self, name: str, action: Callable[[], Awaitable[str]]) -> str:
         done = await asyncio.to_thread(self._refs.step_result, name)

@@ -13,6 +13,7 @@ from bot.bootstrap import Baton, bootstrap
 from bot.config import load_playbook
 from bot.scheduler import (
     RECONCILE,
+    SAMPLE,
     SWEEP,
     WEEKLY,
     build_scheduler,
@@ -40,7 +41,7 @@ async def test_serve_schedules_the_sweep_the_weekly_digest_and_a_replan_at_start
     scheduler = build_scheduler(baton.sla)
     jobs = {job.id: job for job in scheduler.get_jobs()}
 
-    assert set(jobs) == {SWEEP, WEEKLY, RECONCILE}
+    assert set(jobs) == {SWEEP, WEEKLY, RECONCILE, SAMPLE}
     sweep, weekly = jobs[SWEEP].trigger, jobs[WEEKLY].trigger
     assert isinstance(sweep, IntervalTrigger) and sweep.interval == timedelta(seconds=30)
     assert isinstance(weekly, CronTrigger) and str(weekly.timezone) == "America/New_York"
@@ -61,7 +62,7 @@ async def test_a_quieter_playbook_changes_the_schedule(tmp_path: Path) -> None:
                      weekly_digest=load_playbook(REPO / "app.yaml").nudges.weekly_digest.model_copy(
                          update={"enabled": False}))
     jobs = {job.id: job for job in build_scheduler(baton.sla).get_jobs()}
-    assert set(jobs) == {SWEEP, RECONCILE} and jobs[SWEEP].trigger.interval == timedelta(minutes=2)
+    assert set(jobs) == {SWEEP, RECONCILE, SAMPLE} and jobs[SWEEP].trigger.interval == timedelta(minutes=2)
     baton.engine.dispose()
 
 

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from bot.slack.simulator.errors import SlackRefusal
 from bot.slack.simulator.file_server import add_file_routes
+from bot.slack.simulator.methods.uploads import add_upload_route
 
 if TYPE_CHECKING:
     from bot.slack.simulator.simulator import Reply, SlackSimulator
@@ -87,6 +88,7 @@ def build_app(sim: SlackSimulator) -> web.Application:
     app.router.add_get("/link/", sim.socket_mode.serve)  # Socket Mode (socket_mode.py)
     app.on_shutdown.append(going_away)
     add_file_routes(app, sim)  # url_private(_download) of shared files
+    add_upload_route(app, sim)  # files.getUploadURLExternal's upload URLs
     return app
 
 

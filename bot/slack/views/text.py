@@ -23,7 +23,8 @@ _COMMANDS = (
     ("touched [deal]", "record your first customer touch (CSM, after accepting)"),
     ("kickoff <YYYY-MM-DD> [deal]", "record the kickoff date (CSM)"),
     ("open <deal id>", "start a handoff by hand when the CRM did not"),
-    ("metrics", "completion, speed and escalations, with red flags"),
+    ("metrics", "completion, speed and escalations, with red flags and a chart (add week, quarter or 45d)"),
+    ("export", "the metrics as a CSV in your DM (managers and RevOps; add a period as for metrics)"),
 )
 
 

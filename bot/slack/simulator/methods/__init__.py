@@ -10,6 +10,7 @@ from bot.slack.simulator.methods import (
     files,
     people,
     reading,
+    uploads,
     views,
 )
 from bot.slack.simulator.methods.common import Handler
@@ -23,6 +24,7 @@ HANDLERS: dict[str, Handler] = {
     **people.HANDLERS,
     **views.HANDLERS,
     **files.HANDLERS,
+    **uploads.HANDLERS,
 }
 NO_AUTH = {"api.test"}
 APP_LEVEL = apps.APP_LEVEL  # called with the app-level token (xapp-…), not the bot token
@@ -53,8 +55,6 @@ NOT_SIMULATED = {
     "users.profile.get",
     "files.upload",
     "files.uploadV2",
-    "files.getUploadURLExternal",
-    "files.completeUploadExternal",
     "bots.info",
     "dnd.info",
     "oauth.v2.access",

@@ -1,0 +1,1 @@
+"""Reports people look at: the digest chart, exports and the monthly sample, built once for every chat platform."""
