@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, default_config_path, load_playbook, playbook_json_schema
 from bot.settings import Settings
+from core.stages import stage_key
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,6 +60,10 @@ def _check_config(args: argparse.Namespace) -> int:
         return 1
     print(f"{path} is valid: {len(playbook.segments)} segments, {len(playbook.sections)} sections, "
           f"{len(playbook.fields)} fields.")
+    stages = ", ".join(repr(s) for s in playbook.trigger_stages)
+    keys = ", ".join(sorted({stage_key(s) for s in playbook.trigger_stages}))
+    print(f"  a handoff starts when a deal reaches {stages} (matched ignoring case, spaces, "
+          f"underscores and hyphens: {keys})")
     for seg in playbook.segments:
         required = playbook.required_fields(seg.id)
         print(f"  {seg.id}: handoff in a {seg.place.value}, {len(required)} required fields, "

@@ -22,6 +22,7 @@ from bot.webhook_signing import SignatureError, verify
 from core.commands import OpenHandoff
 from core.errors import BatonError
 from core.people import Actor
+from core.stages import matches
 from storage.engine import ping
 from storage.stats import status_counts
 
@@ -113,11 +114,9 @@ async def deal_webhook(request: web.Request) -> web.Response:
     except ValidationError as exc:
         return problem(422, "the body does not match the deal webhook format", details=_errors(exc))
     deal = event.deal.to_deal()
-    if deal.stage.strip().lower() != baton.playbook.trigger_stage.strip().lower():
-        return web.json_response(
-            {"ok": True, "ignored": f"stage {deal.stage!r} is not {baton.playbook.trigger_stage!r}"},
-            status=202,
-        )
+    if not matches(deal.stage, baton.playbook.trigger_stages):
+        wanted = " or ".join(repr(s) for s in baton.playbook.trigger_stages)
+        return web.json_response({"ok": True, "ignored": f"stage {deal.stage!r} is not {wanted}"}, status=202)
     cmd = OpenHandoff(deal=deal, actor=Actor.system("crm"), event_id=event.event_id)
     try:
         opened = await asyncio.to_thread(baton.service.open_handoff, cmd)

@@ -318,7 +318,7 @@ class Playbook(_Strict):
     """The whole of app.yaml."""
 
     version: Literal[1] = 1
-    trigger_stage: str = "Closed Won"
+    trigger_stage: str | Annotated[list[str], Field(min_length=1)] = "Closed Won"
     default_segment: str
     segments: Annotated[list[Segment], Field(min_length=1)]
     sections: Annotated[list[Section], Field(min_length=1)]
@@ -340,6 +340,8 @@ class Playbook(_Strict):
             *_repeats("section", [s.id for s in self.sections]),
             *_repeats("field", [f.id for f in self.fields]),
         ]
+        if not self.trigger_stages:
+            problems.append("trigger_stage is empty; name the stage that starts a handoff, e.g. Closed Won")
         if self.default_segment not in segment_ids:
             problems.append(
                 f"default_segment {self.default_segment!r} is not a segment; "
@@ -360,6 +362,12 @@ class Playbook(_Strict):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    @property
+    def trigger_stages(self) -> tuple[str, ...]:
+        """Every stage that starts a handoff (one pipeline's name, several, or a HubSpot stage id)."""
+        stages = [self.trigger_stage] if isinstance(self.trigger_stage, str) else self.trigger_stage
+        return tuple(s for s in stages if s.strip())
 
     @property
     def fields(self) -> list[FieldSpec]:
