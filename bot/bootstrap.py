@@ -14,6 +14,7 @@ from bot.config import ConfigError, Problem, default_config_path, load_playbook
 from bot.settings import Settings
 from bot.sla import SlaRuntime
 from core.clock import SystemClock
+from core.deal_changes import DealChanges
 from core.playbook import Playbook
 from core.ports import Clock
 from core.services import HandoffService
@@ -34,6 +35,11 @@ class Baton:
     clock: Clock
     sla: SlaRuntime
     slack: SlackRuntime | None = None
+
+    @property
+    def deals(self) -> DealChanges:
+        """Stage changes from any CRM: open, hold, cancel or resume the deal's handoff."""
+        return DealChanges(service=self.service, uow=self.sla.sweeper.unit_of_work, clock=self.clock)
 
 
 def bootstrap(

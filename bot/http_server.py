@@ -20,9 +20,9 @@ from bot.bootstrap import Baton
 from bot.deal_webhook import DealEvent
 from bot.webhook_signing import SignatureError, verify
 from core.commands import OpenHandoff
+from core.deal_changes import Outcome, StageChange
 from core.errors import BatonError
 from core.people import Actor
-from core.stages import matches
 from storage.engine import ping
 from storage.stats import status_counts
 
@@ -114,21 +114,28 @@ async def deal_webhook(request: web.Request) -> web.Response:
     except ValidationError as exc:
         return problem(422, "the body does not match the deal webhook format", details=_errors(exc))
     deal = event.deal.to_deal()
-    if not matches(deal.stage, baton.playbook.trigger_stages):
-        wanted = " or ".join(repr(s) for s in baton.playbook.trigger_stages)
-        return web.json_response({"ok": True, "ignored": f"stage {deal.stage!r} is not {wanted}"}, status=202)
     cmd = OpenHandoff(deal=deal, actor=Actor.system("crm"), event_id=event.event_id)
     try:
-        opened = await asyncio.to_thread(baton.service.open_handoff, cmd)
+        change = await asyncio.to_thread(baton.deals.stage_changed, cmd)
     except BatonError as exc:
         log.warning("deal %s not opened: %s", deal.id, exc)
         return problem(422, str(exc))
     if baton.slack is not None:
         baton.slack.dispatcher.wake()
-    body_out = {"ok": True, "handoff_id": opened.handoff_id, "created": opened.created}
-    if opened.ignored_fields:
-        body_out["ignored_fields"] = opened.ignored_fields
-    return web.json_response(body_out, status=202 if opened.created else 200)
+    return web.json_response(_stage_answer(change), status=202 if change.outcome is not Outcome.EXISTING else 200)
+
+
+def _stage_answer(change: StageChange) -> dict[str, Any]:
+    """202 for anything new (opened, held, resumed, ignored), 200 for the same deal again."""
+    if change.outcome is Outcome.IGNORED and change.handoff_id is None:
+        return {"ok": True, "ignored": change.note}
+    body: dict[str, Any] = {"ok": True, "handoff_id": change.handoff_id, "created": change.created,
+                            "outcome": change.outcome.value}
+    if change.note:
+        body["note"] = change.note
+    if change.ignored_fields:
+        body["ignored_fields"] = change.ignored_fields
+    return body
 
 
 def _errors(exc: ValidationError) -> list[dict[str, str]]:

@@ -319,6 +319,8 @@ class Playbook(_Strict):
 
     version: Literal[1] = 1
     trigger_stage: str | Annotated[list[str], Field(min_length=1)] = "Closed Won"
+    # What a deal leaving the trigger stage before acceptance does: wait (hold) or stop (cancel).
+    deal_left_stage: Literal["hold", "cancel"] = "hold"
     default_segment: str
     segments: Annotated[list[Segment], Field(min_length=1)]
     sections: Annotated[list[Section], Field(min_length=1)]

@@ -258,6 +258,8 @@ _HANDLERS: dict[type[ev.Event], Callable[[SlackNotifier, _Delivery, ev.Event], A
     ev.HandoffEscalated: SlackNotifier._escalated,
     ev.OwnershipFlipped: SlackNotifier._flipped,
     ev.HandoffCancelled: SlackNotifier._other,
+    ev.HandoffPutOnHold: SlackNotifier._other,
+    ev.HandoffResumed: SlackNotifier._other,
     ev.HandoffClosed: SlackNotifier._other,
     ev.CsmReassigned: SlackNotifier._other,
     ev.MilestoneRecorded: SlackNotifier._edited,
