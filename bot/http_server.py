@@ -37,9 +37,9 @@ def build_app(baton: Baton, *, slack_over_http: bool = True) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_post("/webhooks/deals", deal_webhook)
-    if baton.slack is not None:
-        if slack_over_http:
-            app.router.add_post("/slack/events", slack_events)
+    if baton.slack is not None and slack_over_http:
+        app.router.add_post("/slack/events", slack_events)
+    if baton.dispatcher is not None and baton.dispatcher.targets:
         app.cleanup_ctx.append(_dispatcher)
     return app
 
@@ -54,13 +54,13 @@ async def slack_events(request: web.Request) -> web.Response:
 
 async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
     """Deliver the outbox for as long as the server runs."""
-    slack = app[BATON].slack
-    assert slack is not None
+    dispatcher = app[BATON].dispatcher
+    assert dispatcher is not None
     stop = asyncio.Event()
-    task = asyncio.create_task(slack.dispatcher.run(stop))
+    task = asyncio.create_task(dispatcher.run(stop))
     yield
     stop.set()
-    slack.dispatcher.wake()
+    dispatcher.wake()
     await task
 
 
@@ -120,8 +120,8 @@ async def deal_webhook(request: web.Request) -> web.Response:
     except BatonError as exc:
         log.warning("deal %s not opened: %s", deal.id, exc)
         return problem(422, str(exc))
-    if baton.slack is not None:
-        baton.slack.dispatcher.wake()
+    if baton.dispatcher is not None:
+        baton.dispatcher.wake()
     return web.json_response(_stage_answer(change), status=202 if change.outcome is not Outcome.EXISTING else 200)
 
 

@@ -25,6 +25,9 @@ class Settings(BaseModel):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
+    public_url: str | None = None
+    outbound_webhook_url: str | None = None
+    outbound_webhook_secret: SecretStr | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -35,5 +38,7 @@ class Settings(BaseModel):
             "slack_signing_secret": "SLACK_SIGNING_SECRET", "slack_app_token": "SLACK_APP_TOKEN",
             "slack_api_url": "SLACK_API_URL", "openai_api_key": "OPENAI_API_KEY",
             "openai_base_url": "OPENAI_BASE_URL", "llm_model": "BATON_LLM_MODEL",
+            "public_url": "BATON_PUBLIC_URL", "outbound_webhook_url": "BATON_OUTBOUND_WEBHOOK_URL",
+            "outbound_webhook_secret": "BATON_OUTBOUND_WEBHOOK_SECRET",
         }
         return cls.model_validate({field: env[var] for field, var in names.items() if env.get(var)})

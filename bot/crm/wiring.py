@@ -1,0 +1,40 @@
+"""Which outbox targets exist for this deployment, and the delivery function of each CRM target.
+
+Called from the composition root (bot/bootstrap.py): the routes decide, at commit time, which
+targets get a copy of each event; the dispatcher then delivers each copy with its target's function.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.config import ConfigError, Problem
+from bot.crm.outbound import EVENT_NAMES, WEBHOOK, OutboundWebhook
+from bot.dispatcher import OutboxDispatcher
+from bot.settings import Settings
+from storage.outbox import CHAT, Routes
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Baton
+
+
+def routes_for(settings: Settings) -> Routes:
+    """Chat takes every event; the outbound webhook, when configured, takes the handoff's milestones."""
+    wants: dict[str, frozenset[str] | None] = {CHAT: None}
+    if settings.outbound_webhook_url:
+        if settings.outbound_webhook_secret is None:
+            raise ConfigError([Problem(
+                path="BATON_OUTBOUND_WEBHOOK_SECRET", line=None, column=None, hint=None,
+                message="is required when BATON_OUTBOUND_WEBHOOK_URL is set: Baton signs every outbound webhook",
+            )], source="environment")
+        wants[WEBHOOK] = EVENT_NAMES
+    return Routes(wants)
+
+
+def register_targets(baton: Baton, dispatcher: OutboxDispatcher) -> None:
+    """Give the dispatcher a delivery function for every non-chat target the routes write."""
+    settings = baton.settings
+    if settings.outbound_webhook_url and settings.outbound_webhook_secret is not None:
+        hook = OutboundWebhook(url=settings.outbound_webhook_url,
+                               secret=settings.outbound_webhook_secret.get_secret_value(), load=baton.service.get)
+        dispatcher.register(WEBHOOK, hook.deliver)
