@@ -65,6 +65,8 @@ def notices_for(event: ev.Event, handoff: Handoff, playbook: Playbook) -> list[N
         case ev.HandoffResumed(stage=stage):
             return [Notice("channel", f"The deal for {title} is {stage} again: the handoff resumes where it "
                                       "was, packet intact. Submit it when it is ready.")]
+        case ev.CrmNoted(message=message):
+            return [Notice("managers", f"CRM, {title}: {message}")]
         case ev.CsmReassigned(to_email=new):
             return [Notice("csm", f"{title} was reassigned to you ({new}).")]
         case ev.MilestoneRecorded(milestone=m):

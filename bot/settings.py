@@ -28,6 +28,9 @@ class Settings(BaseModel):
     public_url: str | None = None
     outbound_webhook_url: str | None = None
     outbound_webhook_secret: SecretStr | None = None
+    hubspot_client_secret: SecretStr | None = None
+    hubspot_access_token: SecretStr | None = None
+    hubspot_api_url: str = "https://api.hubapi.com"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -40,5 +43,7 @@ class Settings(BaseModel):
             "openai_base_url": "OPENAI_BASE_URL", "llm_model": "BATON_LLM_MODEL",
             "public_url": "BATON_PUBLIC_URL", "outbound_webhook_url": "BATON_OUTBOUND_WEBHOOK_URL",
             "outbound_webhook_secret": "BATON_OUTBOUND_WEBHOOK_SECRET",
+            "hubspot_client_secret": "HUBSPOT_CLIENT_SECRET", "hubspot_access_token": "HUBSPOT_ACCESS_TOKEN",
+            "hubspot_api_url": "HUBSPOT_API_URL",
         }
         return cls.model_validate({field: env[var] for field, var in names.items() if env.get(var)})

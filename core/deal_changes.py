@@ -68,6 +68,11 @@ class DealChanges:
         wanted = " or ".join(repr(s) for s in playbook.trigger_stages)
         return StageChange(Outcome.IGNORED, note=f"stage {deal.stage!r} is not {wanted}")
 
+    def left_stage(self, deal_id: str, stage: str, *, actor: Actor) -> StageChange:
+        """A stage that is not the trigger, known only by the deal's id (HubSpot, Salesforce)."""
+        return self._move(deal_id, stage, resume=False, actor=actor) or StageChange(
+            Outcome.IGNORED, note=f"no handoff for deal {deal_id}")
+
     def _move(self, deal_id: str, stage: str, *, resume: bool, actor: Actor) -> StageChange | None:
         """Hold, cancel or resume the deal's handoff; None when there is nothing to move."""
         for attempt in range(RETRIES_ON_CONFLICT):

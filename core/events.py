@@ -129,6 +129,14 @@ class HandoffResumed(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CrmNoted(Event):
+    """Something RevOps should know about the CRM write-back (owner changed meanwhile, no CRM user)."""
+
+    action: str
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class CsmReassigned(Event):
     from_email: str
     to_email: str

@@ -308,6 +308,13 @@ class Handoff:
         self._log(actor, "sla_breach", at, self.status, {"timer": timer})
         self._emit(ev.SlaBreached, actor, at, timer=timer)
 
+    def record_crm(self, action: str, detail: dict[str, Any], *, actor: Actor, at: datetime, tell: str = "") -> None:
+        """What the CRM adapters learned or did (the records linked, the owner written or not):
+        on the trail, and when `tell` says something, a notice for RevOps."""
+        self._log(actor, action, at, self.status, detail)
+        if tell:
+            self._emit(ev.CrmNoted, actor, at, action=action, message=tell)
+
     def record_snooze(self, timer: str, cycle: str, recipient: str, *, until: datetime, actor: Actor,
                       at: datetime) -> None:
         """A nudge put off by the person it was for: on the trail, and read back by the SLA planner."""

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from core.crm_mapping import CrmMapping
 from core.durations import parse_duration
 
 _ID = r"^[a-z][a-z0-9_]*$"
@@ -331,6 +332,7 @@ class Playbook(_Strict):
     thresholds: Thresholds = Thresholds()
     llm: LlmPolicy = LlmPolicy()
     nudges: Nudges = Nudges()
+    crm: CrmMapping = CrmMapping()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Self:
@@ -349,6 +351,10 @@ class Playbook(_Strict):
                 f"default_segment {self.default_segment!r} is not a segment; "
                 f"choose one of {', '.join(segment_ids)}"
             )
+        field_ids = {f.id for f in self.fields}
+        for side in ("hubspot", "salesforce"):
+            problems += [f"crm.{side}.prefill names unknown packet field {fid!r}"
+                         for fid in getattr(self.crm, side).prefill if fid not in field_ids]
         for spec in self.fields:
             if isinstance(spec.required, list):
                 problems += [

@@ -71,7 +71,7 @@ class OutboxMessage:
         return event_from_payload(self.kind, self.payload)
 
 
-def enqueue(session: Session, events: Sequence[Event], *, now: datetime, routes: Routes = CHAT_ONLY) -> None:
+def enqueue(session: Session, events: Sequence[Event], *, now: datetime, routes: Routes = CHAT_ONLY) -> int:
     """Add one message per event and target; a key already in the outbox is skipped, never sent twice.
 
     A message is due at the moment its event happened (the injected clock's time), so a
@@ -85,7 +85,7 @@ def enqueue(session: Session, events: Sequence[Event], *, now: datetime, routes:
         }
         for e in events for target in routes.targets(e)
     ]
-    insert_ignore(session, OUTBOX, rows, ["idempotency_key"])
+    return insert_ignore(session, OUTBOX, rows, ["idempotency_key"]) if rows else 0
 
 
 class Outbox:

@@ -126,7 +126,8 @@ def _save(session: Session, tracked: Tracked, now: datetime, routes: Routes) -> 
     handoff = tracked.handoff
     row = to_row(handoff)
     unchanged = row == tracked.row and handoff.version == tracked.version
-    if tracked.row is not None and unchanged and not handoff.events:
+    audit_only = bool(handoff.audit) and handoff.audit[-1].seq > tracked.audit_seq  # e.g. a CRM note
+    if tracked.row is not None and unchanged and not handoff.events and not audit_only:
         return None
     version = handoff.version + 1
     if tracked.row is None:

@@ -9,9 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Problem
+from bot.crm.hubspot import HubSpotClient
+from bot.crm.hubspot_http import CRM
+from bot.crm.hubspot_sync import HubSpotSync
 from bot.crm.outbound import EVENT_NAMES, WEBHOOK, OutboundWebhook
 from bot.dispatcher import OutboxDispatcher
 from bot.settings import Settings
+from core.crm import CrmRecords
 from storage.outbox import CHAT, Routes
 
 if TYPE_CHECKING:
@@ -28,6 +32,8 @@ def routes_for(settings: Settings) -> Routes:
                 message="is required when BATON_OUTBOUND_WEBHOOK_URL is set: Baton signs every outbound webhook",
             )], source="environment")
         wants[WEBHOOK] = EVENT_NAMES
+    if settings.hubspot_access_token is not None:
+        wants[CRM] = frozenset({"OwnershipFlipped"})  # the owner written back when the CSM accepts
     return Routes(wants)
 
 
@@ -38,3 +44,16 @@ def register_targets(baton: Baton, dispatcher: OutboxDispatcher) -> None:
         hook = OutboundWebhook(url=settings.outbound_webhook_url,
                                secret=settings.outbound_webhook_secret.get_secret_value(), load=baton.service.get)
         dispatcher.register(WEBHOOK, hook.deliver)
+    if settings.hubspot_access_token is not None:
+        dispatcher.register(CRM, hubspot_sync(baton).deliver)
+
+
+def hubspot_sync(baton: Baton) -> HubSpotSync:
+    settings = baton.settings
+    assert settings.hubspot_access_token is not None
+    prefill = tuple(baton.playbook.crm.hubspot.prefill.values())
+    client = HubSpotClient(api_url=settings.hubspot_api_url,
+                           token=settings.hubspot_access_token.get_secret_value(), extra_properties=prefill)
+    records = CrmRecords(uow=baton.sla.sweeper.unit_of_work, clock=baton.clock)
+    return HubSpotSync(client=client, service=baton.service, deals=baton.deals, records=records,
+                       playbook=baton.playbook)

@@ -260,6 +260,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[SlackNotifier, _Delivery, ev.Event], A
     ev.HandoffCancelled: SlackNotifier._other,
     ev.HandoffPutOnHold: SlackNotifier._other,
     ev.HandoffResumed: SlackNotifier._other,
+    ev.CrmNoted: SlackNotifier._other,
     ev.HandoffClosed: SlackNotifier._other,
     ev.CsmReassigned: SlackNotifier._other,
     ev.MilestoneRecorded: SlackNotifier._edited,

@@ -54,3 +54,15 @@ class Receiver:
 
     def of(self, kind: str) -> Mapping[str, Any]:
         return next(r for r in self.received if r["type"] == kind)
+
+
+def app_without_background_dispatch(baton: Baton) -> web.Application:
+    """The real HTTP app, minus its background dispatcher: the test drains the outbox itself,
+    moving the frozen clock, which would otherwise expire the background task's leases mid-flight."""
+    from bot.http_server import build_app
+
+    dispatcher, baton.dispatcher = baton.dispatcher, None
+    try:
+        return build_app(baton)
+    finally:
+        baton.dispatcher = dispatcher

@@ -14,13 +14,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.bootstrap import Baton, bootstrap
 from bot.config import ConfigError
 from bot.delivery import RetryLater
-from bot.http_server import build_app
 from bot.settings import Settings
 from core.commands import CancelHandoff, EscalateHandoff, SubmitPacket
 from core.events import Event
 from core.people import Actor
 from tests.fakes import FrozenClock
-from tests.integration.crm_world import COMPLETE, Receiver, accept
+from tests.integration.crm_world import COMPLETE, Receiver, accept, app_without_background_dispatch
 from tests.integration.test_deal_webhook import REPO, SECRET, deal_event, post
 
 OUT_SECRET = "outbound-test-secret-not-real"
@@ -42,7 +41,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         baton = bootstrap(settings, clock=FrozenClock())
         assert baton.dispatcher is not None
         baton.dispatcher.backoff = lambda attempt: 0.0
-        async with TestClient(TestServer(build_app(baton))) as client:
+        async with TestClient(TestServer(app_without_background_dispatch(baton))) as client:
             yield client, baton, receiver
 
 
