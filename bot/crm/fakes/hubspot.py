@@ -33,6 +33,7 @@ class HubSpotState:
     storm: int = 0  # answer the next N calls with 429
     calls: list[str] = field(default_factory=list)
     writes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    written_at: dict[str, float] = field(default_factory=dict)  # company id -> time.perf_counter() of its write
     fail_after_write: int = 0  # apply the next N writes, then drop the connection (a crash mid-write)
     _window: list[float] = field(default_factory=list)
 
@@ -111,6 +112,7 @@ def build_fake_hubspot(state: HubSpotState) -> web.Application:
                          f"Property values were not valid: {owner} is not a valid owner id")
         state.companies[company_id].update({k: str(v) for k, v in props.items()})
         state.writes.append((company_id, dict(props)))
+        state.written_at[company_id] = time.perf_counter()
         if state.fail_after_write > 0:
             state.fail_after_write -= 1
             raise ConnectionResetError("the fake drops the connection after applying the write")

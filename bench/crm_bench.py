@@ -1,0 +1,111 @@
+"""Time from the CSM's Accept to the owner written in a (fake) HubSpot, through the real outbox.
+
+    python bench/crm_bench.py [--handoffs 50]
+
+Starts the strict fake HubSpot and a Baton on a temporary SQLite file with its dispatcher running
+as `baton serve` runs it (real clock), opens N handoffs through signed HubSpot webhooks, then
+accepts them one after another and measures, per handoff, from the accept call returning to the
+PATCH landing in the fake. Also counts HubSpot calls per handoff. Prints p50/p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from aiohttp.test_utils import TestClient, TestServer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.bootstrap import bootstrap
+from bot.crm.fakes.hubspot import HubSpotState, build_fake_hubspot
+from bot.crm.hubspot import signature_v3
+from bot.http_server import build_app
+from bot.settings import Settings
+from core.commands import AcceptHandoff, OpenHandoff, SaveDraft, SubmitPacket  # noqa: F401
+from core.people import Actor
+
+SECRET, TOKEN, PUBLIC = "bench-secret", "bench-token", "https://baton.example.com"
+REPO = Path(__file__).resolve().parents[1]
+PACKET = {
+    "customer_goals": "Consolidate order systems.", "why_they_bought": "EU data residency.",
+    "success_metrics": "Order entry under 2 minutes.", "kickoff_date": "2026-11-09", "go_live_date": "2027-03-31",
+    "promises": "Two admin trainings.", "implementation_contact_name": "Priya Natarajan",
+    "implementation_contact_email": "priya@northwind.example", "risks": "Change freeze.",
+    "billing_confirmed": True, "contract_signed": True,
+}
+
+
+async def run(n: int) -> None:
+    hubspot = HubSpotState(token=TOKEN, max_per_interval=10_000)
+    hubspot.add_owner("101", "sam.rep@example.com")
+    for i, email in enumerate(["ana.silva@example.com", "ben.okafor@example.com", "chloe.martin@example.com"]):
+        hubspot.add_owner(str(201 + i), email)
+    for i in range(n):
+        deal, company = str(9000 + i), str(5000 + i)
+        hubspot.deals[deal] = {"dealname": f"Bench deal {i}", "amount": "18000", "dealstage": "closedwon",
+                               "closedate": "2026-11-02T13:00:00Z", "hubspot_owner_id": "101"}
+        hubspot.deal_companies[deal] = [company]
+        hubspot.companies[company] = {"name": f"Bench {i}", "hubspot_owner_id": "101"}
+    with tempfile.TemporaryDirectory() as tmp:
+        async with TestServer(build_fake_hubspot(hubspot)) as fake:
+            settings = Settings(database_url=f"sqlite:///{tmp}/bench.db", config_path=REPO / "app.yaml",
+                                public_url=PUBLIC, hubspot_client_secret=SECRET,  # type: ignore[arg-type]
+                                hubspot_access_token=TOKEN,  # type: ignore[arg-type]
+                                hubspot_api_url=str(fake.make_url("")))
+            baton = bootstrap(settings)
+            async with TestClient(TestServer(build_app(baton))) as client:
+                events = [{"eventId": i, "subscriptionType": "deal.propertyChange", "objectId": 9000 + i,
+                           "propertyName": "dealstage", "propertyValue": "closedwon"} for i in range(n)]
+                for start in range(0, n, 100):
+                    body = json.dumps(events[start:start + 100]).encode()
+                    ts = str(int(time.time() * 1000))
+                    sig = signature_v3(SECRET, method="POST", uri=f"{PUBLIC}/webhooks/hubspot", body=body,
+                                       timestamp=ts)
+                    r = await client.post("/webhooks/hubspot", data=body, headers={
+                        "X-HubSpot-Signature-v3": sig, "X-HubSpot-Request-Timestamp": ts})
+                    assert r.status == 200, await r.text()
+                handoffs = await _wait_for_handoffs(baton, n)
+                open_calls = len(hubspot.calls)
+                latencies = []
+                for h in handoffs:
+                    await asyncio.to_thread(baton.service.save_draft, SaveDraft(h.id, Actor("U_AE", h.ae.email),
+                                                                                dict(PACKET)))
+                    await asyncio.to_thread(baton.service.submit, SubmitPacket(h.id, Actor("U_AE", h.ae.email)))
+                    await asyncio.to_thread(baton.service.accept, AcceptHandoff(h.id, Actor("U_CSM", h.csm.email)))
+                    accepted = time.perf_counter()
+                    assert baton.dispatcher is not None
+                    baton.dispatcher.wake()
+                    company = str(5000 + int(h.deal.id) - 9000)
+                    while company not in hubspot.written_at:
+                        await asyncio.sleep(0.001)
+                    latencies.append((hubspot.written_at[company] - accepted) * 1000)
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    print(f"handoffs: {n}; HubSpot calls per handoff: open {open_calls / n:.1f}, "
+          f"write {(len(hubspot.calls) - open_calls) / n:.1f}")
+    print(f"accept -> owner written in the fake HubSpot: p50 {statistics.median(latencies):.1f} ms, "
+          f"p99 {p99:.1f} ms, max {latencies[-1]:.1f} ms")
+
+
+async def _wait_for_handoffs(baton: object, n: int) -> list:  # type: ignore[type-arg]
+    from bot.bootstrap import Baton
+    assert isinstance(baton, Baton)
+    for _ in range(3000):
+        found = await asyncio.to_thread(baton.service.find, text="Bench", limit=n + 10)
+        if len(found) >= n:
+            return found
+        await asyncio.sleep(0.01)
+    raise TimeoutError("handoffs did not open")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--handoffs", type=int, default=50)
+    asyncio.run(run(parser.parse_args().handoffs))
