@@ -42,6 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument("--socket-mode", action="store_true", help="for Socket Mode (no public URL needed)")
     manifest.set_defaults(run=_manifest)
 
+    crm = sub.add_parser("crm", help="CRM connection")
+    crm_sub = crm.add_subparsers(required=True, metavar="ACTION")
+    crm_check = crm_sub.add_parser("check", help="try the CRM credentials and the app.yaml mapping live")
+    crm_check.add_argument("--deal", help="a deal id to read (checks the read and the prefill mapping)")
+    crm_check.add_argument("--owner-email", help="an email to look up as a CRM owner (default: the first CSM)")
+    crm_check.set_defaults(run=_crm_check)
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(required=True, metavar="ACTION")
     db_upgrade = db_sub.add_parser("upgrade", help="apply migrations to $DATABASE_URL")
@@ -90,6 +97,20 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     print(f"database is at the latest schema ({_safe_url(settings.database_url)})")
     return 0
+
+
+def _crm_check(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.crm.check import check_crm
+
+    settings = Settings.from_env()
+    try:
+        playbook = load_playbook(settings.config_path or default_config_path())
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return asyncio.run(check_crm(settings, playbook, deal_id=args.deal, owner_email=args.owner_email, say=print))
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -17,6 +17,8 @@ from typing import Any
 from aiohttp import web
 
 API = "/crm/v3"
+STANDARD_DEAL_PROPERTIES = frozenset({"dealname", "amount", "dealstage", "closedate", "pipeline", "hubspot_owner_id",
+                                      "deal_currency_code", "createdate", "hs_object_id"})
 
 
 @dataclass
@@ -76,8 +78,12 @@ def build_fake_hubspot(state: HubSpotState) -> web.Application:
             return error(404, "OBJECT_NOT_FOUND", f"Object not found.  objectId are usually numeric. {deal_id}")
         wanted = [p for p in request.query.get("properties", "").split(",") if p]
         props = state.deals[deal_id]
-        body: dict[str, Any] = {"id": deal_id, "properties": {k: props.get(k) for k in wanted} if wanted
-                                else {k: props.get(k) for k in ("amount", "closedate", "dealname", "dealstage")},
+        # Like HubSpot: a requested property the portal defines comes back (null when empty); one it
+        # does not define is silently left out. The portal's deal properties: the standard ones and
+        # any property some deal in this fake has.
+        schema = STANDARD_DEAL_PROPERTIES | {k for d in state.deals.values() for k in d}
+        shown = wanted or ["amount", "closedate", "dealname", "dealstage"]
+        body: dict[str, Any] = {"id": deal_id, "properties": {k: props.get(k) for k in shown if k in schema},
                                 "archived": False}
         assoc = [a for a in request.query.get("associations", "").split(",") if a]
         links = {"companies": state.deal_companies, "contacts": state.deal_contacts}
