@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from core.errors import ConcurrencyConflict
 from core.events import Event
@@ -32,6 +35,24 @@ class CrmDealChanged(Event):
     @property
     def key(self) -> str:
         return f"{self.crm}:{self.event_id}"
+
+
+@dataclass(frozen=True)
+class CrmDeal:
+    """A deal as any CRM describes it, with its company/account and the people Baton needs."""
+
+    id: str
+    name: str
+    stage: str
+    amount: Decimal
+    currency: str
+    closed_at: datetime
+    owner_email: str | None
+    company_id: str | None
+    company_name: str | None
+    company_owner_id: str
+    contacts: tuple[dict[str, Any], ...]
+    properties: dict[str, Any]
 
 
 @dataclass(frozen=True)

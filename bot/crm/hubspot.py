@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,6 +20,7 @@ from urllib.parse import unquote
 import aiohttp
 
 from bot.delivery import RetryLater, Undeliverable
+from core.crm import CrmDeal
 
 MAX_AGE_MS = 5 * 60 * 1000
 TIMEOUT = aiohttp.ClientTimeout(total=15)
@@ -60,22 +60,6 @@ class HubSpotError(Exception):
         self.status, self.category, self.message = status, category, message
 
 
-@dataclass(frozen=True)
-class HubSpotDeal:
-    id: str
-    name: str
-    stage: str
-    amount: Decimal
-    currency: str
-    closed_at: datetime
-    owner_email: str | None
-    company_id: str | None
-    company_name: str | None
-    company_owner_id: str
-    contacts: tuple[dict[str, Any], ...]
-    properties: dict[str, Any]
-
-
 class HubSpotClient:
     """The CRM v3 calls Baton makes; 429 and 5xx become RetryLater (the outbox waits and retries)."""
 
@@ -109,7 +93,7 @@ class HubSpotClient:
         except (aiohttp.ClientConnectionError, TimeoutError) as exc:
             raise RetryLater(2.0, f"HubSpot unreachable: {type(exc).__name__}") from exc
 
-    async def deal(self, deal_id: str) -> HubSpotDeal:
+    async def deal(self, deal_id: str) -> CrmDeal:
         props = ",".join(dict.fromkeys((*DEAL_PROPERTIES, *self._extra)))
         raw = await self._call("GET", f"/crm/v3/objects/deals/{deal_id}",
                                params={"properties": props, "associations": "companies,contacts"})
@@ -130,7 +114,7 @@ class HubSpotClient:
             contacts.append((await self._call("GET", f"/crm/v3/objects/contacts/{cid}",
                                               params={"properties": "firstname,lastname,email,jobtitle"}))
                             ["properties"])
-        return HubSpotDeal(
+        return CrmDeal(
             id=str(raw["id"]), name=p.get("dealname") or f"Deal {raw['id']}", stage=p.get("dealstage") or "",
             amount=_decimal(p.get("amount")), currency=(p.get("deal_currency_code") or "USD").upper(),
             closed_at=_when(p.get("closedate")), owner_email=owner_email,

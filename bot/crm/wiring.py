@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from bot.config import ConfigError, Problem
 from bot.crm.hubspot import HubSpotClient
 from bot.crm.hubspot_http import CRM
-from bot.crm.hubspot_sync import HubSpotSync
 from bot.crm.outbound import EVENT_NAMES, WEBHOOK, OutboundWebhook
+from bot.crm.sync import CrmSync, CrmTarget
 from bot.dispatcher import OutboxDispatcher
 from bot.settings import Settings
 from core.crm import CrmRecords
@@ -45,15 +45,15 @@ def register_targets(baton: Baton, dispatcher: OutboxDispatcher) -> None:
                                secret=settings.outbound_webhook_secret.get_secret_value(), load=baton.service.get)
         dispatcher.register(WEBHOOK, hook.deliver)
     if settings.hubspot_access_token is not None:
-        dispatcher.register(CRM, hubspot_sync(baton).deliver)
+        dispatcher.register(CRM, CrmTarget({"hubspot": hubspot_sync(baton)}).deliver)
 
 
-def hubspot_sync(baton: Baton) -> HubSpotSync:
+def hubspot_sync(baton: Baton) -> CrmSync:
     settings = baton.settings
     assert settings.hubspot_access_token is not None
     prefill = tuple(baton.playbook.crm.hubspot.prefill.values())
     client = HubSpotClient(api_url=settings.hubspot_api_url,
                            token=settings.hubspot_access_token.get_secret_value(), extra_properties=prefill)
     records = CrmRecords(uow=baton.sla.sweeper.unit_of_work, clock=baton.clock)
-    return HubSpotSync(client=client, service=baton.service, deals=baton.deals, records=records,
-                       playbook=baton.playbook)
+    return CrmSync(name="hubspot", client=client, service=baton.service, deals=baton.deals, records=records,
+                   playbook=baton.playbook, side=baton.playbook.crm.hubspot)

@@ -1,5 +1,6 @@
-"""HubSpot's outbox target: deal events in (read the deal, open/hold/resume the handoff) and the
-owner out (write the CSM as the company's owner when the handoff is accepted).
+"""The CRM outbox target: deal events in (read the deal, open/hold/resume the handoff) and the
+owner out (write the CSM as the company's/account's owner when the handoff is accepted), for
+HubSpot and Salesforce alike; each CRM's client speaks its own API.
 
 Both run from the dispatcher, after HubSpot got its fast 200, with the outbox's retries: a 429
 puts the message back for as long as HubSpot asks, a crash mid-write is retried and finds the
@@ -9,13 +10,13 @@ write already done (the company is re-read first), a refusal is parked for a per
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Protocol
 
-from bot.crm.hubspot import HubSpotClient, HubSpotDeal
 from bot.delivery import Undeliverable
 from core import events as ev
 from core.commands import OpenHandoff
-from core.crm import CrmDealChanged, CrmLink, CrmRecords, link_of
+from core.crm import CrmDeal, CrmDealChanged, CrmLink, CrmRecords, link_of
+from core.crm_mapping import CrmSide
 from core.deal import Deal
 from core.deal_changes import DealChanges, Outcome
 from core.people import Actor
@@ -23,19 +24,47 @@ from core.playbook import Playbook
 from core.services import HandoffService
 from core.stages import matches
 
-HUBSPOT = "hubspot"
-ACTOR = Actor.system(HUBSPOT)
+
+class CrmClient(Protocol):
+    """What the sync needs of a CRM's API client (bot/crm/hubspot.py, bot/crm/salesforce.py)."""
+
+    calls: int
+
+    async def deal(self, deal_id: str) -> CrmDeal: ...
+
+    async def company_owner(self, company_id: str) -> str: ...
+
+    async def owner_id_by_email(self, email: str) -> str | None: ...
+
+    async def set_company_owner(self, company_id: str, owner_id: str, extra: dict[str, str]) -> None: ...
 
 
-class HubSpotSync:
-    def __init__(self, *, client: HubSpotClient, service: HandoffService, deals: DealChanges,
-                 records: CrmRecords, playbook: Playbook, portal_url: str | None = None) -> None:
+class CrmTarget:
+    """The outbox's "crm" target: each message goes to the CRM it concerns."""
+
+    def __init__(self, syncs: dict[str, CrmSync]) -> None:
+        self.syncs = syncs
+
+    async def deliver(self, event: ev.Event, key: str) -> None:
+        if isinstance(event, CrmDealChanged):
+            await self.syncs[event.crm].deliver(event, key)
+        else:
+            for sync in self.syncs.values():  # each checks the handoff's link and skips another CRM's
+                await sync.deliver(event, key)
+
+
+class CrmSync:
+    def __init__(self, *, name: str, client: CrmClient, service: HandoffService, deals: DealChanges,
+                 records: CrmRecords, playbook: Playbook, side: CrmSide, record_url: str | None = None) -> None:
+        self.name = name
+        self.actor = Actor.system(name)
         self.client = client
         self._service = service
         self._deals = deals
         self._records = records
         self._playbook = playbook
-        self._portal_url = portal_url
+        self._side = side
+        self._record_url = record_url
 
     async def deliver(self, event: ev.Event, key: str) -> None:
         if isinstance(event, CrmDealChanged):
@@ -46,23 +75,23 @@ class HubSpotSync:
     async def _deal_changed(self, event: CrmDealChanged) -> None:
         stage = event.stage
         if stage and not matches(stage, self._playbook.trigger_stages):
-            await asyncio.to_thread(self._deals.left_stage, event.deal_id, stage, actor=ACTOR)
+            await asyncio.to_thread(self._deals.left_stage, event.deal_id, stage, actor=self.actor)
             return
         deal = await self.client.deal(event.deal_id)  # a creation carries no stage: read it
         if not matches(deal.stage, self._playbook.trigger_stages):
-            await asyncio.to_thread(self._deals.left_stage, event.deal_id, deal.stage, actor=ACTOR)
+            await asyncio.to_thread(self._deals.left_stage, event.deal_id, deal.stage, actor=self.actor)
             return
         if not deal.owner_email:
-            raise Undeliverable(f"HubSpot deal {deal.id} has no owner: Baton needs the AE's email")
-        cmd = OpenHandoff(deal=self._to_deal(deal), actor=ACTOR, event_id=f"{HUBSPOT}:{event.event_id}")
+            raise Undeliverable(f"{self.name} deal {deal.id} has no owner: Baton needs the AE's email")
+        cmd = OpenHandoff(deal=self._to_deal(deal), actor=self.actor, event_id=f"{self.name}:{event.event_id}")
         change = await asyncio.to_thread(self._deals.stage_changed, cmd)
         if change.outcome is Outcome.OPENED and change.handoff_id and deal.company_id:
-            link = CrmLink(HUBSPOT, deal.id, deal.company_id, deal.company_owner_id)
-            await asyncio.to_thread(self._records.link, change.handoff_id, link, actor=ACTOR)
+            link = CrmLink(self.name, deal.id, deal.company_id, deal.company_owner_id)
+            await asyncio.to_thread(self._records.link, change.handoff_id, link, actor=self.actor)
 
-    def _to_deal(self, d: HubSpotDeal) -> Deal:
+    def _to_deal(self, d: CrmDeal) -> Deal:
         prefill: dict[str, Any] = {
-            field_id: d.properties.get(prop) for field_id, prop in self._playbook.crm.hubspot.prefill.items()
+            field_id: d.properties.get(prop) for field_id, prop in self._side.prefill.items()
             if d.properties.get(prop) not in (None, "")
         }
         if d.contacts and "stakeholders" in {f.id for f in self._playbook.fields}:
@@ -76,13 +105,13 @@ class HubSpotSync:
         )
 
     def _deal_url(self, deal_id: str) -> str | None:
-        return f"{self._portal_url.rstrip('/')}/deal/{deal_id}" if self._portal_url else None
+        return f"{self._record_url.rstrip('/')}/{deal_id}" if self._record_url else None
 
     async def _write_owner(self, event: ev.OwnershipFlipped) -> None:
         handoff = await asyncio.to_thread(self._service.get, event.handoff_id)
         link = link_of(handoff)
-        if link is None or link.crm != HUBSPOT:
-            return  # not a HubSpot deal
+        if link is None or link.crm != self.name:
+            return  # not this CRM's deal
         current = await self.client.company_owner(link.company_id)
         csm_owner = await self.client.owner_id_by_email(event.to_email)
         if csm_owner is not None and current == csm_owner:
@@ -91,16 +120,16 @@ class HubSpotSync:
             return  # written before a crash, or by hand: nothing to do, nothing to repeat
         if current != link.owner_id:
             await self._note(event.handoff_id, "crm_owner_changed", (
-                f"the HubSpot company owner changed since the handoff opened (owner {link.owner_id or 'none'} "
+                f"the {self.name} company/account owner changed since the handoff opened (owner {link.owner_id or 'none'} "
                 f"-> {current or 'none'}); Baton did not overwrite it. Set it to {event.to_email} if that is right."),
                 company_id=link.company_id, seen_at_open=link.owner_id, now=current)
             return
         if csm_owner is None:
             await self._note(event.handoff_id, "crm_owner_missing", (
-                f"{event.to_email} has no active HubSpot user, so the company owner was not changed. "
-                "Add them as a HubSpot user and set the owner by hand."), company_id=link.company_id)
+                f"{event.to_email} has no active {self.name} user, so the owner was not changed. "
+                f"Add them as a {self.name} user and set the owner by hand."), company_id=link.company_id)
             return
-        side = self._playbook.crm.hubspot
+        side = self._side
         extra = {}
         if side.status_property:
             extra[side.status_property] = "accepted"
@@ -112,8 +141,8 @@ class HubSpotSync:
     async def _note(self, handoff_id: str, action: str, message: str, **detail: Any) -> None:
         def write() -> None:
             if message:
-                self._records.note(handoff_id, action, message, actor=ACTOR,
+                self._records.note(handoff_id, action, message, actor=self.actor,
                                    **{k: str(v) for k, v in detail.items()})
             else:
-                self._records.quiet(handoff_id, action, {k: str(v) for k, v in detail.items()}, actor=ACTOR)
+                self._records.quiet(handoff_id, action, {k: str(v) for k, v in detail.items()}, actor=self.actor)
         await asyncio.to_thread(write)
