@@ -18,6 +18,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
 from bot.bootstrap import Baton
 from bot.crm.hubspot_http import hubspot_webhook
+from bot.crm.salesforce_http import salesforce_webhook
 from bot.deal_webhook import DealEvent
 from bot.webhook_signing import SignatureError, verify
 from core.commands import OpenHandoff
@@ -39,6 +40,9 @@ def build_app(baton: Baton, *, slack_over_http: bool = True) -> web.Application:
     app.router.add_get("/metrics", metrics)
     app.router.add_post("/webhooks/deals", deal_webhook)
     app.router.add_post("/webhooks/hubspot", hubspot_webhook(
+        settings=baton.settings, engine=baton.engine, clock=baton.clock,
+        wake=baton.dispatcher.wake if baton.dispatcher else lambda: None))
+    app.router.add_post("/webhooks/salesforce", salesforce_webhook(
         settings=baton.settings, engine=baton.engine, clock=baton.clock,
         wake=baton.dispatcher.wake if baton.dispatcher else lambda: None))
     if baton.slack is not None and slack_over_http:

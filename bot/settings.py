@@ -31,6 +31,10 @@ class Settings(BaseModel):
     hubspot_client_secret: SecretStr | None = None
     hubspot_access_token: SecretStr | None = None
     hubspot_api_url: str = "https://api.hubapi.com"
+    salesforce_org_id: str | None = None
+    salesforce_login_url: str = "https://login.salesforce.com"
+    salesforce_client_id: str | None = None
+    salesforce_client_secret: SecretStr | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -44,6 +48,8 @@ class Settings(BaseModel):
             "public_url": "BATON_PUBLIC_URL", "outbound_webhook_url": "BATON_OUTBOUND_WEBHOOK_URL",
             "outbound_webhook_secret": "BATON_OUTBOUND_WEBHOOK_SECRET",
             "hubspot_client_secret": "HUBSPOT_CLIENT_SECRET", "hubspot_access_token": "HUBSPOT_ACCESS_TOKEN",
-            "hubspot_api_url": "HUBSPOT_API_URL",
+            "hubspot_api_url": "HUBSPOT_API_URL", "salesforce_org_id": "SALESFORCE_ORG_ID",
+            "salesforce_login_url": "SALESFORCE_LOGIN_URL", "salesforce_client_id": "SALESFORCE_CLIENT_ID",
+            "salesforce_client_secret": "SALESFORCE_CLIENT_SECRET",
         }
         return cls.model_validate({field: env[var] for field, var in names.items() if env.get(var)})

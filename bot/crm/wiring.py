@@ -12,6 +12,7 @@ from bot.config import ConfigError, Problem
 from bot.crm.hubspot import HubSpotClient
 from bot.crm.hubspot_http import CRM
 from bot.crm.outbound import EVENT_NAMES, WEBHOOK, OutboundWebhook
+from bot.crm.salesforce import SalesforceClient
 from bot.crm.sync import CrmSync, CrmTarget
 from bot.dispatcher import OutboxDispatcher
 from bot.settings import Settings
@@ -32,7 +33,7 @@ def routes_for(settings: Settings) -> Routes:
                 message="is required when BATON_OUTBOUND_WEBHOOK_URL is set: Baton signs every outbound webhook",
             )], source="environment")
         wants[WEBHOOK] = EVENT_NAMES
-    if settings.hubspot_access_token is not None:
+    if settings.hubspot_access_token is not None or _salesforce_on(settings):
         wants[CRM] = frozenset({"OwnershipFlipped"})  # the owner written back when the CSM accepts
     return Routes(wants)
 
@@ -44,8 +45,28 @@ def register_targets(baton: Baton, dispatcher: OutboxDispatcher) -> None:
         hook = OutboundWebhook(url=settings.outbound_webhook_url,
                                secret=settings.outbound_webhook_secret.get_secret_value(), load=baton.service.get)
         dispatcher.register(WEBHOOK, hook.deliver)
+    syncs = {}
     if settings.hubspot_access_token is not None:
-        dispatcher.register(CRM, CrmTarget({"hubspot": hubspot_sync(baton)}).deliver)
+        syncs["hubspot"] = hubspot_sync(baton)
+    if _salesforce_on(settings):
+        syncs["salesforce"] = salesforce_sync(baton)
+    if syncs:
+        dispatcher.register(CRM, CrmTarget(syncs).deliver)
+
+
+def _salesforce_on(settings: Settings) -> bool:
+    return bool(settings.salesforce_client_id and settings.salesforce_client_secret)
+
+
+def salesforce_sync(baton: Baton) -> CrmSync:
+    settings = baton.settings
+    assert settings.salesforce_client_id and settings.salesforce_client_secret
+    client = SalesforceClient(login_url=settings.salesforce_login_url, client_id=settings.salesforce_client_id,
+                              client_secret=settings.salesforce_client_secret.get_secret_value(),
+                              extra_fields=tuple(baton.playbook.crm.salesforce.prefill.values()))
+    records = CrmRecords(uow=baton.sla.sweeper.unit_of_work, clock=baton.clock)
+    return CrmSync(name="salesforce", client=client, service=baton.service, deals=baton.deals, records=records,
+                   playbook=baton.playbook, side=baton.playbook.crm.salesforce)
 
 
 def hubspot_sync(baton: Baton) -> CrmSync:
