@@ -88,6 +88,10 @@ class CrmSync:
         if change.outcome is Outcome.OPENED and change.handoff_id and deal.company_id:
             link = CrmLink(self.name, deal.id, deal.company_id, deal.company_owner_id)
             await asyncio.to_thread(self._records.link, change.handoff_id, link, actor=self.actor)
+        if change.outcome is Outcome.OPENED and change.handoff_id and change.ignored_fields:
+            # CRM values that fail a field's rules stay out of the packet; the trail lists them.
+            await asyncio.to_thread(self._records.quiet, change.handoff_id, "crm_prefill_ignored",
+                                    dict(change.ignored_fields), actor=self.actor)
 
     def _to_deal(self, d: CrmDeal) -> Deal:
         prefill: dict[str, Any] = {

@@ -88,7 +88,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
                                 "jobtitle": "COO"}
     config = tmp_path / "app.yaml"
     config.write_text((REPO / "app.yaml").read_text() + (
-        "\ncrm:\n  hubspot:\n    prefill:\n      success_metrics: success_criteria\n"
+        "\ncrm:\n  hubspot:\n    prefill:\n      success_metrics: success_criteria\n      kickoff_date: kickoff\n"
         "    status_property: baton_handoff_status\n"))
     async with TestServer(build_fake_hubspot(hubspot)) as fake:
         settings = Settings(
@@ -114,6 +114,16 @@ async def test_a_mixed_batch_opens_one_handoff_from_what_hubspot_knows(world: Wo
     assert handoff.ae.email == AE and handoff.deal.account == "Northwind" and handoff.deal.currency == "EUR"
     assert handoff.packet["success_metrics"] == "Order entry under 2 minutes."  # prefilled from the CRM
     assert "Priya Natarajan" in handoff.packet.get("stakeholders", "")
+
+
+async def test_a_crm_value_that_fails_the_field_rules_is_left_out_and_listed(world: World) -> None:
+    world.hubspot.deals["9001"]["kickoff"] = "next Tuesday-ish"
+    await world.post([stage_event(1)])
+    await world.drain()
+    handoff = world.handoff_of("9001")
+    assert "kickoff_date" not in handoff.packet and handoff.packet["success_metrics"]
+    listed = next(a for a in world.baton.service.get(handoff.id).audit if a.action == "crm_prefill_ignored")
+    assert set(listed.detail) == {"kickoff_date"}
 
 
 async def test_redelivery_and_reordering_make_one_handoff(world: World) -> None:
