@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.crm.hubspot import HubSpotClient, HubSpotError
-from bot.delivery import RetryLater
+from bot.crm.salesforce import SalesforceClient, SalesforceError
+from bot.delivery import RetryLater, Undeliverable
 from bot.settings import Settings
 from core.playbook import Playbook
 
@@ -33,6 +34,9 @@ async def check_crm(settings: Settings, playbook: Playbook, *, deal_id: str | No
     if settings.hubspot_access_token is None and settings.hubspot_client_secret is not None:
         problems += 1
         say("BAD HubSpot: HUBSPOT_CLIENT_SECRET is set but HUBSPOT_ACCESS_TOKEN is not; Baton cannot read deals")
+    if settings.salesforce_client_id and settings.salesforce_client_secret is not None:
+        checked += 1
+        problems += await _salesforce(settings, playbook, deal_id=deal_id, owner_email=owner_email, say=say)
     if not checked:
         say("no CRM is configured: set HUBSPOT_ACCESS_TOKEN (and HUBSPOT_CLIENT_SECRET) or "
             "BATON_OUTBOUND_WEBHOOK_URL (and _SECRET); see the README, section 'The CRM'")
@@ -83,5 +87,38 @@ async def _hubspot(settings: Settings, playbook: Playbook, *, deal_id: str | Non
     except RetryLater as exc:
         say(f"BAD HubSpot could not be reached or is rate limiting: {exc.reason} (HUBSPOT_API_URL is "
             f"{settings.hubspot_api_url})")
+        return problems + 1
+    return problems
+
+
+async def _salesforce(settings: Settings, playbook: Playbook, *, deal_id: str | None, owner_email: str | None,
+                      say: Say) -> int:
+    assert settings.salesforce_client_id and settings.salesforce_client_secret is not None
+    mapping = playbook.crm.salesforce.prefill
+    client = SalesforceClient(login_url=settings.salesforce_login_url, client_id=settings.salesforce_client_id,
+                              client_secret=settings.salesforce_client_secret.get_secret_value(),
+                              extra_fields=tuple(mapping.values()))
+    problems = 0 if settings.salesforce_org_id else 1
+    if not settings.salesforce_org_id:
+        say("BAD Salesforce: set SALESFORCE_ORG_ID so Outbound Messages from your org are accepted")
+    email = owner_email or next((e for s in playbook.segments for e in s.csm_pool), None)
+    try:
+        if email:
+            user = await client.owner_id_by_email(email)
+            problems += user is None
+            say(f"ok  Salesforce user {email}: id {user}" if user else
+                f"BAD Salesforce has no active User {email}: Baton could not make them an Account owner")
+        if deal_id:
+            deal = await client.deal(deal_id)
+            say(f"ok  Salesforce Opportunity {deal.id} {deal.name!r}: stage {deal.stage!r}, account "
+                f"{deal.company_name!r}, owner {deal.owner_email}, {len(deal.contacts)} contact roles")
+        else:
+            say("--  no --deal given: pass an Opportunity id to check the read and the prefill mapping")
+    except SalesforceError as exc:
+        say(f"BAD Salesforce answered {exc.status} {exc.code}: {exc.message}"
+            + (" (a field in crm.salesforce.prefill may not exist)" if exc.code == "INVALID_FIELD" else ""))
+        return problems + 1
+    except (Undeliverable, RetryLater) as exc:
+        say(f"BAD Salesforce: {exc} (SALESFORCE_LOGIN_URL is {settings.salesforce_login_url})")
         return problems + 1
     return problems

@@ -144,3 +144,19 @@ async def test_reordered_lost_and_won_notifications_end_on_the_last_one(world: W
     await world.drain()
     handoff = world.handoff()
     assert handoff.status is Status.DRAFTING and [a.action for a in handoff.audit].count("hold") == 1
+
+
+async def test_crm_check_names_a_prefill_field_salesforce_does_not_have(world: World, tmp_path: Path) -> None:
+    from bot.config import load_playbook
+    from bot.crm.check import check_crm
+
+    config = tmp_path / "sf.yaml"
+    config.write_text((REPO / "app.yaml").read_text() + "\ncrm:\n  salesforce:\n    prefill:\n"
+                      "      success_metrics: Success_Criteria__c\n")
+    lines: list[str] = []
+    code = await check_crm(world.baton.settings, load_playbook(config), deal_id=OPP, owner_email=None,
+                           say=lines.append)
+    assert code == 1
+    assert any("INVALID_FIELD" in line and "Success_Criteria__c" in line for line in lines)
+    assert any(line.startswith("ok  Salesforce user ana.silva@example.com") for line in lines)
+    assert not any("sf-secret-not-real" in line for line in lines)

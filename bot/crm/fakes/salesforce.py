@@ -74,7 +74,10 @@ def build_fake_salesforce(state: SalesforceState) -> web.Application:
 
     async def query(request: web.Request) -> web.Response:
         soql = request.query.get("q", "")
-        records = _run(state, soql)
+        try:
+            records = _run(state, soql)
+        except _NoSuchColumn as exc:
+            return _errors(400, "INVALID_FIELD", f"No such column '{exc}' on entity 'Opportunity'.")
         if records is None:
             return _errors(400, "MALFORMED_QUERY", f"unexpected query: {soql[:80]}")
         return web.json_response({"totalSize": len(records), "done": True, "records": records})
@@ -99,6 +102,10 @@ def build_fake_salesforce(state: SalesforceState) -> web.Application:
     return app
 
 
+class _NoSuchColumn(Exception):
+    pass
+
+
 def _run(state: SalesforceState, soql: str) -> list[dict[str, Any]] | None:
     attrs = {"type": "Opportunity"}
     if m := re.fullmatch(r"SELECT (.+) FROM Opportunity WHERE Id = '(\w+)'", soql):
@@ -112,7 +119,9 @@ def _run(state: SalesforceState, soql: str) -> list[dict[str, Any]] | None:
                "Owner": {"Email": owner.get("Email")}}
         wanted = {f.strip().split(".")[0] for f in m[1].split(",")}
         unknown = wanted - set(row) - {"Id"}
-        return None if unknown else [row]
+        if unknown:
+            raise _NoSuchColumn(sorted(unknown)[0])
+        return [row]
     if m := re.fullmatch(r"SELECT .+ FROM OpportunityContactRole WHERE OpportunityId = '(\w+)'", soql):
         return list(state.contact_roles.get(m[1], []))
     if m := re.fullmatch(r"SELECT OwnerId FROM Account WHERE Id = '(\w+)'", soql):
