@@ -68,6 +68,10 @@ class DealChanges:
         wanted = " or ".join(repr(s) for s in playbook.trigger_stages)
         return StageChange(Outcome.IGNORED, note=f"stage {deal.stage!r} is not {wanted}")
 
+    def has_handoff(self, deal_id: str) -> bool:
+        with self._uow() as uow:
+            return uow.handoffs.get_by_deal(deal_id) is not None
+
     def left_stage(self, deal_id: str, stage: str, *, actor: Actor) -> StageChange:
         """A stage that is not the trigger, known only by the deal's id (HubSpot, Salesforce)."""
         return self._move(deal_id, stage, resume=False, actor=actor) or StageChange(

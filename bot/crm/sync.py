@@ -75,9 +75,11 @@ class CrmSync:
     async def _deal_changed(self, event: CrmDealChanged) -> None:
         stage = event.stage
         if stage and not matches(stage, self._playbook.trigger_stages):
-            await asyncio.to_thread(self._deals.left_stage, event.deal_id, stage, actor=self.actor)
-            return
-        deal = await self.client.deal(event.deal_id)  # a creation carries no stage: read it
+            if not await asyncio.to_thread(self._deals.has_handoff, event.deal_id):
+                return  # a deal Baton never opened, moving through the pipeline: no API call
+        # Act on the stage the deal has *now*: a late or reordered event cannot undo a newer one
+        # (and a creation carries no stage at all).
+        deal = await self.client.deal(event.deal_id)
         if not matches(deal.stage, self._playbook.trigger_stages):
             await asyncio.to_thread(self._deals.left_stage, event.deal_id, deal.stage, actor=self.actor)
             return

@@ -134,6 +134,20 @@ async def test_redelivery_and_reordering_make_one_handoff(world: World) -> None:
     assert len([h for h in world.baton.service.find(text="Northwind") if h.deal.id == "9001"]) == 1
 
 
+async def test_a_late_lost_event_does_not_undo_the_current_won_stage(world: World) -> None:
+    await world.post([stage_event(1)])
+    await world.drain()
+    await world.post([stage_event(0, "closedlost")])  # older, delivered late: the deal is Closed Won now
+    await world.drain()
+    assert world.handoff_of("9001").status is Status.OPENED
+
+
+async def test_stage_changes_of_deals_baton_never_opened_cost_no_api_call(world: World) -> None:
+    await world.post([stage_event(5, "appointmentscheduled", deal=4242)])
+    await world.drain()
+    assert world.hubspot.calls == []
+
+
 @pytest.mark.parametrize(("age_ms", "secret", "why"), [
     (0, "someone-else", "signature does not match"),
     (6 * 60 * 1000, CLIENT_SECRET, "older than 5 minutes"),
@@ -222,10 +236,12 @@ async def test_a_lost_deal_holds_and_a_rewon_deal_resumes_the_same_handoff(world
     await world.post([stage_event(1)])
     await world.drain()
     first = world.handoff_of("9001")
+    world.hubspot.deals["9001"]["dealstage"] = "closedlost"
     await world.post([stage_event(2, "closedlost")])
     await world.drain()
     assert world.baton.service.get(first.id).status is Status.ON_HOLD
     assert world.baton.sla.plan(world.baton.service.get(first.id)) == []
+    world.hubspot.deals["9001"]["dealstage"] = "closedwon"
     await world.post([stage_event(3, "closedwon")])
     await world.drain()
     resumed = world.baton.service.get(first.id)

@@ -136,11 +136,16 @@ async def test_an_owner_changed_in_salesforce_is_not_overwritten(world: World) -
     assert world.baton.service.get(handoff.id).audit[-1].action == "crm_owner_changed"
 
 
-async def test_reordered_lost_and_won_notifications_end_on_the_last_one(world: World) -> None:
+async def test_redelivered_and_reordered_notifications_follow_the_current_stage(world: World) -> None:
     await world.post(outbound(("04l1", "Closed Won")))
     await world.drain()
-    await world.post(outbound(("04l2", "Closed Lost"), ("04l3", "Closed Won")))
-    await world.post(outbound(("04l2", "Closed Lost")))  # a redelivery of the earlier one
+    world.sf.opportunities[OPP]["StageName"] = "Closed Lost"
+    await world.post(outbound(("04l2", "Closed Lost")))
+    await world.post(outbound(("04l2", "Closed Lost")))  # redelivered
+    await world.drain()
+    assert world.handoff().status is Status.ON_HOLD
+    world.sf.opportunities[OPP]["StageName"] = "Closed Won"
+    await world.post(outbound(("04l3", "Closed Won"), ("04l0", "Closed Lost")))  # a stale one, late
     await world.drain()
     handoff = world.handoff()
     assert handoff.status is Status.DRAFTING and [a.action for a in handoff.audit].count("hold") == 1
