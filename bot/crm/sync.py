@@ -73,10 +73,9 @@ class CrmSync:
             await self._write_owner(event)
 
     async def _deal_changed(self, event: CrmDealChanged) -> None:
-        stage = event.stage
-        if stage and not matches(stage, self._playbook.trigger_stages):
-            if not await asyncio.to_thread(self._deals.has_handoff, event.deal_id):
-                return  # a deal Baton never opened, moving through the pipeline: no API call
+        other_stage = bool(event.stage) and not matches(event.stage, self._playbook.trigger_stages)
+        if other_stage and not await asyncio.to_thread(self._deals.has_handoff, event.deal_id):
+            return  # a deal Baton never opened, moving through the pipeline: no API call
         # Act on the stage the deal has *now*: a late or reordered event cannot undo a newer one
         # (and a creation carries no stage at all).
         deal = await self.client.deal(event.deal_id)
