@@ -105,7 +105,7 @@ class Outbox:
         return [
             OutboxMessage(
                 id=r.id, key=r.idempotency_key, handoff_id=r.handoff_id, kind=r.kind,
-                payload=r.payload, attempts=r.attempts, created_at=r.created_at,
+                payload=r.payload, attempts=r.attempts, created_at=r.created_at, target=r.target,
             )
             for r in self._session.execute(query)
         ]
