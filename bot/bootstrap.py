@@ -11,9 +11,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 from bot.config import ConfigError, Problem, default_config_path, load_playbook
+from bot.crm.wiring import register_targets, routes_for
+from bot.dispatcher import OutboxDispatcher
 from bot.settings import Settings
 from bot.sla import SlaRuntime
 from core.clock import SystemClock
+from core.deal_changes import DealChanges
 from core.playbook import Playbook
 from core.ports import Clock
 from core.services import HandoffService
@@ -34,6 +37,12 @@ class Baton:
     clock: Clock
     sla: SlaRuntime
     slack: SlackRuntime | None = None
+    dispatcher: OutboxDispatcher | None = None  # delivers every outbox target (chat, webhook, crm)
+
+    @property
+    def deals(self) -> DealChanges:
+        """Stage changes from any CRM: open, hold, cancel or resume the deal's handoff."""
+        return DealChanges(service=self.service, uow=self.sla.sweeper.unit_of_work, clock=self.clock)
 
 
 def bootstrap(
@@ -46,11 +55,16 @@ def bootstrap(
         upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     clock = clock or SystemClock()
-    sla = SlaRuntime.build(engine=engine, playbook=playbook, clock=clock)
+    sla = SlaRuntime.build(engine=engine, playbook=playbook, clock=clock, routes=routes_for(settings))
     # Every commit that changes a handoff replans its SLA timers in the same transaction.
     service = HandoffService(playbook=playbook, uow=sla.sweeper.unit_of_work, clock=clock)
     baton = Baton(settings=settings, playbook=playbook, engine=engine, service=service, clock=clock, sla=sla)
     baton.slack = _slack(baton) if settings.slack_bot_token else None
+    # One dispatcher, one delivery function per target: chat (registered by the chat adapter),
+    # then the CRM and webhook targets; a target without a function here is never claimed.
+    baton.dispatcher = baton.slack.dispatcher if baton.slack else OutboxDispatcher(
+        engine=engine, deliver=None, clock=clock)
+    register_targets(baton, baton.dispatcher)
     return baton
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, default_config_path, load_playbook, playbook_json_schema
 from bot.settings import Settings
+from core.stages import stage_key
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     teams.add_argument("--url", required=True, help="public https base URL of this Baton")
     teams.add_argument("--out", type=Path, default=Path("baton-teams.zip"), help="default: baton-teams.zip")
     teams.set_defaults(run=_teams_manifest)
+    crm = sub.add_parser("crm", help="CRM connection")
+    crm_sub = crm.add_subparsers(required=True, metavar="ACTION")
+    crm_check = crm_sub.add_parser("check", help="try the CRM credentials and the app.yaml mapping live")
+    crm_check.add_argument("--deal", help="a deal id to read (checks the read and the prefill mapping)")
+    crm_check.add_argument("--owner-email", help="an email to look up as a CRM owner (default: the first CSM)")
+    crm_check.set_defaults(run=_crm_check)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(required=True, metavar="ACTION")
@@ -70,6 +77,10 @@ def _check_config(args: argparse.Namespace) -> int:
         return 1
     print(f"{path} is valid: {len(playbook.segments)} segments, {len(playbook.sections)} sections, "
           f"{len(playbook.fields)} fields.")
+    stages = ", ".join(repr(s) for s in playbook.trigger_stages)
+    keys = ", ".join(sorted({stage_key(s) for s in playbook.trigger_stages}))
+    print(f"  a handoff starts when a deal reaches {stages} (matched ignoring case, spaces, "
+          f"underscores and hyphens: {keys})")
     for seg in playbook.segments:
         required = playbook.required_fields(seg.id)
         print(f"  {seg.id}: handoff in a {seg.place.value}, {len(required)} required fields, "
@@ -109,6 +120,20 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     print(f"database is at the latest schema ({_safe_url(settings.database_url)})")
     return 0
+
+
+def _crm_check(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.crm.check import check_crm
+
+    settings = Settings.from_env()
+    try:
+        playbook = load_playbook(settings.config_path or default_config_path())
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return asyncio.run(check_crm(settings, playbook, deal_id=args.deal, owner_email=args.owner_email, say=print))
 
 
 def _serve(args: argparse.Namespace) -> int:

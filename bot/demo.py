@@ -26,11 +26,12 @@ from bot.settings import Settings
 from bot.slack import ids
 from bot.slack.simulator import SlackSimulator, render_message, render_view
 from bot.slack.simulator.driver import SlackPeople
-from bot.webhook_signing import sign
+from bot.webhook_signing import sign, verify
 from core.machine import Status
 
 SIGNING_SECRET = "demo-signing-secret"
 WEBHOOK_SECRET = "demo-webhook-secret"
+OUTBOUND_SECRET = "demo-outbound-secret"
 PEOPLE = {"ana": ("ana.ortiz@example.com", "Ana Ortiz", "AE"), "dev": ("dev.patel@example.com", "Dev Patel", "CSM"),
           "maria": ("maria.gomez@example.com", "Maria Gomez", "sales manager"),
           "rita": ("revops@example.com", "Rita Okoye", "RevOps")}
@@ -82,8 +83,35 @@ class Show:
             self.sees(who, "a modal", render_view(view, users=self.sim.user_names(), errors=errors))
 
 
+class DemoCrm:
+    """The CRM's side of the outbound webhook, as a Zapier/Make step would do it: verify Baton's
+    signature, and on `handoff.accepted` set the account owner to the new owner's email."""
+
+    def __init__(self) -> None:
+        self.owners = {DEAL["account"]: str(DEAL["ae_email"])}
+        self.log: list[str] = []
+
+    async def hook(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        verify(OUTBOUND_SECRET, timestamp=request.headers.get("X-Baton-Timestamp"),
+               signature=request.headers.get("X-Baton-Signature"), body=body, now=time.time())
+        event = json.loads(body)
+        self.log.append(f"{event['type']} ({event['event_id']})")
+        if event["type"] == "handoff.accepted":
+            self.owners[event["deal"]["account"]] = event["data"]["new_owner_email"]
+        return web.json_response({"ok": True})
+
+
 async def _demo(out: TextIO) -> int:
     sim = SlackSimulator()
+    crm = DemoCrm()
+    crm_app = web.Application()
+    crm_app.router.add_post("/hook", crm.hook)
+    crm_runner = web.AppRunner(crm_app, access_log=None)
+    await crm_runner.setup()
+    crm_site = web.TCPSite(crm_runner, "127.0.0.1", 0)
+    await crm_site.start()
+    crm_url = f"http://127.0.0.1:{crm_runner.addresses[0][1]}/hook"
     users = {key: sim.add_user(key, email, real_name=name) for key, (email, name, _) in PEOPLE.items()}
     sim.add_channel("revops", members=[users["maria"], users["rita"]])
     await sim.start()
@@ -92,6 +120,7 @@ async def _demo(out: TextIO) -> int:
             database_url=f"sqlite:///{Path(tmp) / 'demo.db'}", config_path=PACKAGED_CONFIG,
             slack_bot_token=sim.bot_token, slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
             slack_api_url=sim.api_url, deal_webhook_secret=WEBHOOK_SECRET,  # type: ignore[arg-type]
+            outbound_webhook_url=crm_url, outbound_webhook_secret=OUTBOUND_SECRET,  # type: ignore[arg-type]
         )
         baton = bootstrap(settings, playbook=load_playbook(PACKAGED_CONFIG))
         runner = web.AppRunner(build_app(baton), access_log=None)
@@ -101,16 +130,17 @@ async def _demo(out: TextIO) -> int:
         url = f"http://127.0.0.1:{runner.addresses[0][1]}"
         try:
             async with SlackPeople(sim, url=f"{url}/slack/events", signing_secret=SIGNING_SECRET) as people:
-                await _story(Show(out, sim), sim, baton, people, users, url)
+                await _story(Show(out, sim), sim, baton, people, users, url, crm)
         finally:
             await runner.cleanup()
+            await crm_runner.cleanup()
             await sim.stop()
             baton.engine.dispose()
     return 0
 
 
 async def _story(show: Show, sim: SlackSimulator, baton: Baton, people: SlackPeople,
-                 users: dict[str, str], url: str) -> None:
+                 users: dict[str, str], url: str, crm: DemoCrm) -> None:
     assert baton.slack is not None
     deliver = baton.slack.dispatcher.drain
     ana, dev, maria = users["ana"], users["dev"], users["maria"]
@@ -182,6 +212,11 @@ async def _story(show: Show, sim: SlackSimulator, baton: Baton, people: SlackPeo
     calls = sum(1 for c in sim.calls if c.method == "conversations.create")
     show.note(f"Slack calls made: {len(sim.calls)} (one channel created: {calls == 1}); "
               f"deal {channel.deal.id} opened once despite the redelivery.")
+    await deliver()
+    show.scene("The CRM, written back")
+    show.note("Baton's signed outbound webhooks reached the CRM step: " + ", ".join(crm.log))
+    show.note(f"CRM account {final.deal.account}: owner is now {crm.owners[final.deal.account]} "
+              f"(was {final.ae.email})")
     show.out.write(f"\nDone: {final.deal.account} is owned by {final.owner.email}; the handoff is {final.status}.\n")
 
 

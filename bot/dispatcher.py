@@ -1,6 +1,8 @@
-"""The outbox dispatcher: delivers committed messages to chat, in order per handoff, once.
+"""The outbox dispatcher: delivers committed messages to their targets, in order per handoff, once.
 
-It claims due messages with a lease (so replicas share the work and a crashed process's
+Each target (chat, the outbound webhook, the CRM) has its own delivery function, registered
+in the composition root; a message goes to the one its row names, and only targets registered
+here are claimed. It claims due messages with a lease (so replicas share the work and a crashed process's
 claims come back), delivers them through an adapter's `deliver`, and records the outcome.
 A rate-limit pause puts a message back without counting a failure; an outage backs off
 exponentially for as long as it lasts (it never kills a message); a refusal that retrying cannot
@@ -22,7 +24,7 @@ from sqlalchemy.orm import Session
 from bot.delivery import RetryLater, Undeliverable
 from core.events import Event
 from core.ports import Clock
-from storage.outbox import Outbox, OutboxMessage
+from storage.outbox import CHAT, Outbox, OutboxMessage
 
 log = logging.getLogger(__name__)
 Deliver = Callable[[Event, str], Awaitable[None]]
@@ -39,17 +41,34 @@ def backoff_seconds(attempts: int) -> float:
 
 class OutboxDispatcher:
     def __init__(
-        self, *, engine: Engine, deliver: Deliver, clock: Clock, batch: int = 50, concurrency: int = 16,
+        self, *, engine: Engine, deliver: Deliver | None, clock: Clock, batch: int = 50, concurrency: int = 16,
         backoff: Backoff = backoff_seconds,
     ) -> None:
         self._engine = engine
-        self._deliver = deliver
+        self._targets: dict[str, Deliver] = {CHAT: deliver} if deliver is not None else {}
         self._clock = clock
         self.backoff = backoff  # how long to wait before a retry; tests shorten it
         self._batch = batch
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self.delivered = 0
+
+    def register(self, target: str, deliver: Deliver) -> None:
+        """Deliver the messages written for `target` with `deliver` (one function per target)."""
+        self._targets[target] = deliver
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(self._targets)
+
+    @property
+    def _deliver(self) -> Deliver:
+        """The chat target's delivery function (tests and benches wrap it to hold or count deliveries)."""
+        return self._targets[CHAT]
+
+    @_deliver.setter
+    def _deliver(self, deliver: Deliver) -> None:
+        self._targets[CHAT] = deliver
 
     def wake(self) -> None:
         """Something was just committed: look now rather than at the next poll."""
@@ -86,16 +105,16 @@ class OutboxDispatcher:
     def _claim(self) -> list[OutboxMessage]:
         now = self._clock.now()
         with Session(self._engine) as session, session.begin():
-            return Outbox(session).claim(self._batch, now, now + LEASE)
+            return Outbox(session).claim(self._batch, now, now + LEASE, targets=list(self._targets))
 
     def _undelivered(self) -> int:
         with Session(self._engine) as session:
-            return Outbox(session).undelivered()
+            return Outbox(session).undelivered(targets=list(self._targets))
 
     async def _one(self, message: OutboxMessage) -> None:
         async with self._slots:
             try:
-                await self._deliver(message.event(), message.key)
+                await self._targets[message.target](message.event(), message.key)
             except RetryLater as later:
                 wait, reason = later.seconds, later.reason
                 if later.counts:

@@ -17,9 +17,12 @@ from pydantic import ValidationError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
 from bot.bootstrap import Baton
+from bot.crm.hubspot_http import hubspot_webhook
+from bot.crm.salesforce_http import salesforce_webhook
 from bot.deal_webhook import DealEvent
 from bot.webhook_signing import SignatureError, verify
 from core.commands import OpenHandoff
+from core.deal_changes import Outcome, StageChange
 from core.errors import BatonError
 from core.people import Actor
 from storage.engine import ping
@@ -41,9 +44,15 @@ def build_app(baton: Baton, *, slack_over_http: bool = True, teams: TeamsEndpoin
     app.router.add_post("/webhooks/deals", deal_webhook)
     if teams is not None:
         app.router.add_post("/api/messages", teams.handle)  # Bot Framework: JWT-validated in TeamsEndpoint
-    if baton.slack is not None:
-        if slack_over_http:
-            app.router.add_post("/slack/events", slack_events)
+    app.router.add_post("/webhooks/hubspot", hubspot_webhook(
+        settings=baton.settings, engine=baton.engine, clock=baton.clock,
+        wake=baton.dispatcher.wake if baton.dispatcher else lambda: None))
+    app.router.add_post("/webhooks/salesforce", salesforce_webhook(
+        settings=baton.settings, engine=baton.engine, clock=baton.clock,
+        wake=baton.dispatcher.wake if baton.dispatcher else lambda: None))
+    if baton.slack is not None and slack_over_http:
+        app.router.add_post("/slack/events", slack_events)
+    if baton.dispatcher is not None and baton.dispatcher.targets:
         app.cleanup_ctx.append(_dispatcher)
     return app
 
@@ -58,13 +67,13 @@ async def slack_events(request: web.Request) -> web.Response:
 
 async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
     """Deliver the outbox for as long as the server runs."""
-    slack = app[BATON].slack
-    assert slack is not None
+    dispatcher = app[BATON].dispatcher
+    assert dispatcher is not None
     stop = asyncio.Event()
-    task = asyncio.create_task(slack.dispatcher.run(stop))
+    task = asyncio.create_task(dispatcher.run(stop))
     yield
     stop.set()
-    slack.dispatcher.wake()
+    dispatcher.wake()
     await task
 
 
@@ -118,23 +127,28 @@ async def deal_webhook(request: web.Request) -> web.Response:
     except ValidationError as exc:
         return problem(422, "the body does not match the deal webhook format", details=_errors(exc))
     deal = event.deal.to_deal()
-    if deal.stage.strip().lower() != baton.playbook.trigger_stage.strip().lower():
-        return web.json_response(
-            {"ok": True, "ignored": f"stage {deal.stage!r} is not {baton.playbook.trigger_stage!r}"},
-            status=202,
-        )
     cmd = OpenHandoff(deal=deal, actor=Actor.system("crm"), event_id=event.event_id)
     try:
-        opened = await asyncio.to_thread(baton.service.open_handoff, cmd)
+        change = await asyncio.to_thread(baton.deals.stage_changed, cmd)
     except BatonError as exc:
         log.warning("deal %s not opened: %s", deal.id, exc)
         return problem(422, str(exc))
-    if baton.slack is not None:
-        baton.slack.dispatcher.wake()
-    body_out = {"ok": True, "handoff_id": opened.handoff_id, "created": opened.created}
-    if opened.ignored_fields:
-        body_out["ignored_fields"] = opened.ignored_fields
-    return web.json_response(body_out, status=202 if opened.created else 200)
+    if baton.dispatcher is not None:
+        baton.dispatcher.wake()
+    return web.json_response(_stage_answer(change), status=202 if change.outcome is not Outcome.EXISTING else 200)
+
+
+def _stage_answer(change: StageChange) -> dict[str, Any]:
+    """202 for anything new (opened, held, resumed, ignored), 200 for the same deal again."""
+    if change.outcome is Outcome.IGNORED and change.handoff_id is None:
+        return {"ok": True, "ignored": change.note}
+    body: dict[str, Any] = {"ok": True, "handoff_id": change.handoff_id, "created": change.created,
+                            "outcome": change.outcome.value}
+    if change.note:
+        body["note"] = change.note
+    if change.ignored_fields:
+        body["ignored_fields"] = change.ignored_fields
+    return body
 
 
 def _errors(exc: ValidationError) -> list[dict[str, str]]:

@@ -59,6 +59,14 @@ def notices_for(event: ev.Event, handoff: Handoff, playbook: Playbook) -> list[N
                                       "the packet is now read-only for sales.")]
         case ev.HandoffCancelled(reason=reason):
             return [Notice("channel", f"The handoff for {title} was cancelled. {reason}".strip())]
+        case ev.HandoffPutOnHold(reason=reason):
+            return [Notice("channel", f"The handoff for {title} is on hold: {reason} Nobody is reminded "
+                                      "until the deal closes again; the packet is kept.")]
+        case ev.HandoffResumed(stage=stage):
+            return [Notice("channel", f"The deal for {title} is {stage} again: the handoff resumes where it "
+                                      "was, packet intact. Submit it when it is ready.")]
+        case ev.CrmNoted(message=message):
+            return [Notice("managers", f"CRM, {title}: {message}")]
         case ev.CsmReassigned(to_email=new):
             return [Notice("csm", f"{title} was reassigned to you ({new}).")]
         case ev.MilestoneRecorded(milestone=m):

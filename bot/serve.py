@@ -45,7 +45,7 @@ async def serve(baton: Baton, *, host: str = "0.0.0.0", teams: TeamsConfig | Non
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     handler = None
-    scheduler = build_scheduler(baton.sla, wake=baton.slack.dispatcher.wake if baton.slack else None)
+    scheduler = build_scheduler(baton.sla, wake=baton.dispatcher.wake if baton.dispatcher else None)
     scheduler.start()  # SLA sweep, weekly digest
     try:
         if socket_mode:

@@ -25,6 +25,16 @@ class Settings(BaseModel):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
+    public_url: str | None = None
+    outbound_webhook_url: str | None = None
+    outbound_webhook_secret: SecretStr | None = None
+    hubspot_client_secret: SecretStr | None = None
+    hubspot_access_token: SecretStr | None = None
+    hubspot_api_url: str = "https://api.hubapi.com"
+    salesforce_org_id: str | None = None
+    salesforce_login_url: str = "https://login.salesforce.com"
+    salesforce_client_id: str | None = None
+    salesforce_client_secret: SecretStr | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -35,5 +45,11 @@ class Settings(BaseModel):
             "slack_signing_secret": "SLACK_SIGNING_SECRET", "slack_app_token": "SLACK_APP_TOKEN",
             "slack_api_url": "SLACK_API_URL", "openai_api_key": "OPENAI_API_KEY",
             "openai_base_url": "OPENAI_BASE_URL", "llm_model": "BATON_LLM_MODEL",
+            "public_url": "BATON_PUBLIC_URL", "outbound_webhook_url": "BATON_OUTBOUND_WEBHOOK_URL",
+            "outbound_webhook_secret": "BATON_OUTBOUND_WEBHOOK_SECRET",
+            "hubspot_client_secret": "HUBSPOT_CLIENT_SECRET", "hubspot_access_token": "HUBSPOT_ACCESS_TOKEN",
+            "hubspot_api_url": "HUBSPOT_API_URL", "salesforce_org_id": "SALESFORCE_ORG_ID",
+            "salesforce_login_url": "SALESFORCE_LOGIN_URL", "salesforce_client_id": "SALESFORCE_CLIENT_ID",
+            "salesforce_client_secret": "SALESFORCE_CLIENT_SECRET",
         }
         return cls.model_validate({field: env[var] for field, var in names.items() if env.get(var)})

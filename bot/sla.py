@@ -20,7 +20,7 @@ from core.nudge_service import NudgeService
 from core.playbook import Playbook
 from core.ports import Clock
 from core.sla import SlaPlanner, Timer
-from storage.outbox import enqueue
+from storage.outbox import CHAT_ONLY, Routes, enqueue
 from storage.repository import SqlHandoffRepository
 from storage.sweep import SlaSweeper, SweepReport, plan_with_zones, replan_all
 from storage.tables import OUTBOX
@@ -40,9 +40,11 @@ class SlaRuntime:
     clock: Clock
 
     @classmethod
-    def build(cls, *, engine: Engine, playbook: Playbook, clock: Clock, batch: int = 500) -> SlaRuntime:
+    def build(
+        cls, *, engine: Engine, playbook: Playbook, clock: Clock, batch: int = 500, routes: Routes = CHAT_ONLY,
+    ) -> SlaRuntime:
         planner = SlaPlanner(playbook)
-        sweeper = SlaSweeper(engine=engine, planner=planner, batch=batch)
+        sweeper = SlaSweeper(engine=engine, planner=planner, batch=batch, routes=routes)
         nudges = NudgeService(planner=planner, uow=sweeper.unit_of_work, clock=clock)
         return cls(engine=engine, playbook=playbook, planner=planner, sweeper=sweeper, nudges=nudges, clock=clock)
 

@@ -118,6 +118,25 @@ class HandoffCancelled(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class HandoffPutOnHold(Event):
+    stage: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class HandoffResumed(Event):
+    stage: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CrmNoted(Event):
+    """Something RevOps should know about the CRM write-back (owner changed meanwhile, no CRM user)."""
+
+    action: str
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class CsmReassigned(Event):
     from_email: str
     to_email: str

@@ -118,6 +118,11 @@ class Handoff:
         return self.status in FINAL
 
     @property
+    def resumed_at(self) -> datetime | None:
+        """When the handoff last came back from hold (its packet clock restarts there)."""
+        return next((a.at for a in reversed(self.audit) if a.action == Trigger.RESUME.value), None)
+
+    @property
     def pending_override(self) -> OverrideRequest | None:
         last = self.overrides[-1] if self.overrides else None
         return last if last is not None and last.approved is None else None
@@ -220,6 +225,17 @@ class Handoff:
         self.escalations.append(Escalation(actor.id, at, tuple(fields), reason))
         return {"fields": list(fields), "reason": reason}
 
+    def _hold(self, actor: Actor, at: datetime, reason: str, fields: tuple[str, ...]) -> dict[str, Any]:
+        # A question to managers about a deal that is no longer closed is moot; it is withdrawn.
+        request = self.pending_override
+        if request is not None:
+            request.decided_by, request.approved, request.decided_at = actor.id, False, at
+            request.note = "withdrawn: the deal left the trigger stage"
+        return {"reason": reason, "stage": fields[0] if fields else ""}
+
+    def _resume(self, actor: Actor, at: datetime, reason: str, fields: tuple[str, ...]) -> dict[str, Any]:
+        return {"stage": fields[0] if fields else "", "packet_fields": len(self.packet)}
+
     def _end(self, actor: Actor, at: datetime, reason: str, fields: tuple[str, ...]) -> dict[str, Any]:
         self.ended_at = at
         return {"reason": reason}
@@ -252,6 +268,8 @@ class Handoff:
             return "ownership has moved to the CSM; the AE can still read and comment"
         if self.status is Status.CANCELLED:
             return "the handoff was cancelled"
+        if self.status is Status.ON_HOLD:
+            return "the deal left the trigger stage; the handoff is on hold until it closes again"
         return "only the deal's AE edits the packet before the handoff"
 
     def reassign_csm(self, csm: Person, *, actor: Actor, at: datetime) -> None:
@@ -289,6 +307,13 @@ class Handoff:
         self.sla_breaches.append(timer)
         self._log(actor, "sla_breach", at, self.status, {"timer": timer})
         self._emit(ev.SlaBreached, actor, at, timer=timer)
+
+    def record_crm(self, action: str, detail: dict[str, Any], *, actor: Actor, at: datetime, tell: str = "") -> None:
+        """What the CRM adapters learned or did (the records linked, the owner written or not):
+        on the trail, and when `tell` says something, a notice for RevOps."""
+        self._log(actor, action, at, self.status, detail)
+        if tell:
+            self._emit(ev.CrmNoted, actor, at, action=action, message=tell)
 
     def record_snooze(self, timer: str, cycle: str, recipient: str, *, until: datetime, actor: Actor,
                       at: datetime) -> None:
@@ -342,6 +367,10 @@ class Handoff:
             self._emit(ev.HandoffClosed, actor, at, note=detail["reason"])
         elif trigger is Trigger.CANCEL:
             self._emit(ev.HandoffCancelled, actor, at, reason=detail["reason"])
+        elif trigger is Trigger.HOLD:
+            self._emit(ev.HandoffPutOnHold, actor, at, stage=detail["stage"], reason=detail["reason"])
+        elif trigger is Trigger.RESUME:
+            self._emit(ev.HandoffResumed, actor, at, stage=detail["stage"])
 
 
 _EFFECTS = {
@@ -354,6 +383,8 @@ _EFFECTS = {
     Trigger.ESCALATE: Handoff._escalate,
     Trigger.CLOSE: Handoff._end,
     Trigger.CANCEL: Handoff._end,
+    Trigger.HOLD: Handoff._hold,
+    Trigger.RESUME: Handoff._resume,
 }
 assert set(_EFFECTS) == set(Trigger), "every trigger needs an effect"
 

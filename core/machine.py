@@ -18,6 +18,7 @@ class Status(StrEnum):
     SUBMITTED = "submitted"
     ESCALATED = "escalated"
     OVERRIDE_REQUESTED = "override_requested"
+    ON_HOLD = "on_hold"
     ACCEPTED = "accepted"
     CLOSED = "closed"
     CANCELLED = "cancelled"
@@ -33,6 +34,8 @@ class Trigger(StrEnum):
     ESCALATE = "escalate"
     CLOSE = "close"
     CANCEL = "cancel"
+    HOLD = "hold"
+    RESUME = "resume"
 
 
 class Party(StrEnum):
@@ -57,7 +60,8 @@ class Condition(StrEnum):
 INITIAL = Status.OPENED
 FINAL = frozenset({Status.CLOSED, Status.CANCELLED})
 PRE_FLIP = frozenset(
-    {Status.OPENED, Status.DRAFTING, Status.SUBMITTED, Status.ESCALATED, Status.OVERRIDE_REQUESTED}
+    {Status.OPENED, Status.DRAFTING, Status.SUBMITTED, Status.ESCALATED, Status.OVERRIDE_REQUESTED,
+     Status.ON_HOLD}
 )
 
 
@@ -95,6 +99,15 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.SUBMITTED, T.CANCEL, S.CANCELLED, P.MANAGER_OR_SYSTEM),
     Transition(S.ESCALATED, T.CANCEL, S.CANCELLED, P.MANAGER_OR_SYSTEM),
     Transition(S.OVERRIDE_REQUESTED, T.CANCEL, S.CANCELLED, P.MANAGER_OR_SYSTEM),
+    # The deal changes its mind before acceptance (Closed Lost, reopened): the handoff waits,
+    # nudging nobody, and picks up where it was, packet intact, when the deal closes again.
+    Transition(S.OPENED, T.HOLD, S.ON_HOLD, P.MANAGER_OR_SYSTEM),
+    Transition(S.DRAFTING, T.HOLD, S.ON_HOLD, P.MANAGER_OR_SYSTEM),
+    Transition(S.SUBMITTED, T.HOLD, S.ON_HOLD, P.MANAGER_OR_SYSTEM),
+    Transition(S.ESCALATED, T.HOLD, S.ON_HOLD, P.MANAGER_OR_SYSTEM),
+    Transition(S.OVERRIDE_REQUESTED, T.HOLD, S.ON_HOLD, P.MANAGER_OR_SYSTEM),
+    Transition(S.ON_HOLD, T.RESUME, S.DRAFTING, P.MANAGER_OR_SYSTEM),
+    Transition(S.ON_HOLD, T.CANCEL, S.CANCELLED, P.MANAGER_OR_SYSTEM),
 )
 
 _BY_KEY: dict[tuple[Status, Trigger], Transition] = {}

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from core.crm_mapping import CrmMapping
 from core.durations import parse_duration
 
 _ID = r"^[a-z][a-z0-9_]*$"
@@ -328,7 +329,9 @@ class Playbook(_Strict):
     """The whole of app.yaml."""
 
     version: Literal[1] = 1
-    trigger_stage: str = "Closed Won"
+    trigger_stage: str | Annotated[list[str], Field(min_length=1)] = "Closed Won"
+    # What a deal leaving the trigger stage before acceptance does: wait (hold) or stop (cancel).
+    deal_left_stage: Literal["hold", "cancel"] = "hold"
     default_segment: str
     segments: Annotated[list[Segment], Field(min_length=1)]
     sections: Annotated[list[Section], Field(min_length=1)]
@@ -339,6 +342,7 @@ class Playbook(_Strict):
     thresholds: Thresholds = Thresholds()
     llm: LlmPolicy = LlmPolicy()
     nudges: Nudges = Nudges()
+    crm: CrmMapping = CrmMapping()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Self:
@@ -350,11 +354,17 @@ class Playbook(_Strict):
             *_repeats("section", [s.id for s in self.sections]),
             *_repeats("field", [f.id for f in self.fields]),
         ]
+        if not self.trigger_stages:
+            problems.append("trigger_stage is empty; name the stage that starts a handoff, e.g. Closed Won")
         if self.default_segment not in segment_ids:
             problems.append(
                 f"default_segment {self.default_segment!r} is not a segment; "
                 f"choose one of {', '.join(segment_ids)}"
             )
+        field_ids = {f.id for f in self.fields}
+        for side in ("hubspot", "salesforce"):
+            problems += [f"crm.{side}.prefill names unknown packet field {fid!r}"
+                         for fid in getattr(self.crm, side).prefill if fid not in field_ids]
         for spec in self.fields:
             if isinstance(spec.required, list):
                 problems += [
@@ -370,6 +380,12 @@ class Playbook(_Strict):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    @property
+    def trigger_stages(self) -> tuple[str, ...]:
+        """Every stage that starts a handoff (one pipeline's name, several, or a HubSpot stage id)."""
+        stages = [self.trigger_stage] if isinstance(self.trigger_stage, str) else self.trigger_stage
+        return tuple(s for s in stages if s.strip())
 
     @property
     def fields(self) -> list[FieldSpec]:

@@ -56,6 +56,7 @@ RULES: dict[str, Rule] = {r.timer: r for r in (
     Rule("checkin_after", Side.CSM, "30-day check-in", prompt=True),
 )}
 PRE_SUBMISSION = (Status.OPENED, Status.DRAFTING)
+# Status.ON_HOLD starts no timer: a deal that left the trigger stage nudges nobody.
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ class SlaPlanner:
         m = h.milestones
         if timer == "packet_due":
             if h.status in PRE_SUBMISSION:
-                return h.opened_at
+                return max(h.opened_at, h.resumed_at or h.opened_at)
             return h.escalations[-1].at if h.status is Status.ESCALATED and h.escalations else None
         if timer == "override_decision_due":
             request = h.pending_override

@@ -32,7 +32,7 @@ from core.errors import ConcurrencyConflict
 from core.handoff import Handoff
 from core.nudging import Outcome, digests, local_day, next_day_open, nudge_events, settle
 from core.sla import SlaPlanner, Timer
-from storage.outbox import enqueue
+from storage.outbox import CHAT_ONLY, Routes, enqueue
 from storage.repository import SqlHandoffRepository
 from storage.tables import HANDOFFS
 from storage.timers import TimerStore, TimeZoneBook
@@ -82,10 +82,10 @@ def planning_hook(planner: SlaPlanner) -> Callable[[Session, Handoff, datetime],
 class SlaSweeper:
     def __init__(
         self, *, engine: Engine, planner: SlaPlanner, batch: int = 500,
-        before_commit: Callable[[SweepReport], None] | None = None,
+        before_commit: Callable[[SweepReport], None] | None = None, routes: Routes = CHAT_ONLY,
     ) -> None:
         self._planner = planner
-        self._uow = sql_uow_factory(engine, after_save=[planning_hook(planner)])
+        self._uow = sql_uow_factory(engine, after_save=[planning_hook(planner)], routes=routes)
         self._batch = batch
         self._before_commit = before_commit  # tests stop a sweep here, between claim and commit
 

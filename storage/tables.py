@@ -100,6 +100,7 @@ class OutboxRow(SQLModel, table=True):
     handoff_id: str
     kind: str
     payload: dict[str, Any] = Field(sa_type=JsonDocument)
+    target: str = Field(default="chat", sa_column_kwargs={"server_default": "chat"})
     status: str = "pending"
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_type=UtcDateTime)

@@ -25,7 +25,7 @@ from core.handoff import Handoff
 from core.ports import HandoffRepository
 from storage.dialects import insert_ignore
 from storage.mapping import Row, audit_row, to_row
-from storage.outbox import enqueue
+from storage.outbox import CHAT_ONLY, Routes, enqueue
 from storage.repository import SqlHandoffRepository, Tracked
 from storage.tables import AUDIT_ENTRIES, HANDOFFS, PROCESSED_EVENTS
 
@@ -51,9 +51,13 @@ class SqlUnitOfWork:
 
     handoffs: HandoffRepository
 
-    def __init__(self, session_factory: Callable[[], Session], after_save: Sequence[AfterSave] = ()) -> None:
+    def __init__(
+        self, session_factory: Callable[[], Session], after_save: Sequence[AfterSave] = (),
+        routes: Routes = CHAT_ONLY,
+    ) -> None:
         self._factory = session_factory
         self._after_save = tuple(after_save)
+        self._routes = routes
         self._session: Session | None = None
         self._repo: SqlHandoffRepository | None = None
 
@@ -83,7 +87,8 @@ class SqlUnitOfWork:
         assert self._repo is not None
         now = datetime.now(UTC)  # row bookkeeping (created/updated_at) is wall-clock time
         try:
-            saved = [(t, s) for t in list(self._repo.tracked.values()) if (s := _save(self.session, t, now))]
+            saved = [(t, s) for t in list(self._repo.tracked.values())
+                     if (s := _save(self.session, t, now, self._routes))]
             for tracked, _ in saved:  # e.g. the SLA timers, replanned in this same transaction
                 for hook in self._after_save:
                     hook(self.session, tracked.handoff, now)
@@ -106,20 +111,23 @@ class SqlUnitOfWork:
         return insert_ignore(self.session, PROCESSED_EVENTS, [row], ["key"]) == 1
 
 
-def sql_uow_factory(engine: Engine, *, after_save: Sequence[AfterSave] = ()) -> Callable[[], SqlUnitOfWork]:
+def sql_uow_factory(
+    engine: Engine, *, after_save: Sequence[AfterSave] = (), routes: Routes = CHAT_ONLY,
+) -> Callable[[], SqlUnitOfWork]:
     """What HandoffService takes as `uow`: a fresh unit of work per call, sharing the engine's pool.
 
     `after_save` hooks run for every handoff a commit writes, inside that commit's transaction.
     """
     sessions = sessionmaker(bind=engine, autoflush=False, expire_on_commit=False)
-    return partial(SqlUnitOfWork, sessions, tuple(after_save))
+    return partial(SqlUnitOfWork, sessions, tuple(after_save), routes)
 
 
-def _save(session: Session, tracked: Tracked, now: datetime) -> _Saved | None:
+def _save(session: Session, tracked: Tracked, now: datetime, routes: Routes) -> _Saved | None:
     handoff = tracked.handoff
     row = to_row(handoff)
     unchanged = row == tracked.row and handoff.version == tracked.version
-    if tracked.row is not None and unchanged and not handoff.events:
+    audit_only = bool(handoff.audit) and handoff.audit[-1].seq > tracked.audit_seq  # e.g. a CRM note
+    if tracked.row is not None and unchanged and not handoff.events and not audit_only:
         return None
     version = handoff.version + 1
     if tracked.row is None:
@@ -130,7 +138,7 @@ def _save(session: Session, tracked: Tracked, now: datetime) -> _Saved | None:
     new_entries = [audit_row(handoff.id, a) for a in handoff.audit if a.seq > tracked.audit_seq]
     if new_entries:
         session.execute(insert(AUDIT_ENTRIES), new_entries)
-    enqueue(session, handoff.events, now=now)
+    enqueue(session, handoff.events, now=now, routes=routes)
     last_seq = handoff.audit[-1].seq if handoff.audit else 0
     return _Saved(row, version, max(tracked.audit_seq, last_seq))
 

@@ -147,6 +147,6 @@ async def _deal_from_form(
                  else ctx.clock.now())
     return {}, Deal(
         id=str(form.deal_id).strip(), name=str(form.name).strip(), account=str(form.account).strip(), amount=amount,
-        currency=form.currency or "USD", stage=ctx.playbook.trigger_stage, closed_at=closed_at,
+        currency=form.currency or "USD", stage=ctx.playbook.trigger_stages[0], closed_at=closed_at,
         ae_email=str(ae.email), csm_email=csm_email, segment=form.segment,
     )

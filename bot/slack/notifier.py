@@ -164,6 +164,12 @@ class SlackNotifier:
         await d.step("announce", lambda: d.post_in_place(_notice_text(event, d.handoff, self._playbook, "channel"),
                                                          blocks=blocks))
 
+    async def _crm_noted(self, d: _Delivery, event: ev.Event) -> None:
+        """The CRM write-back needs a person (owner changed meanwhile, CSM without a CRM user)."""
+        assert isinstance(event, ev.CrmNoted)
+        text = (f":warning: CRM, {literal(d.handoff.deal.account)} ({d.handoff.id}): {literal(event.message)}")
+        await d.step("tell_revops", lambda: self._places.tell_revops(d, text))
+
     async def _other(self, d: _Delivery, event: ev.Event) -> None:
         await d.refresh_card()
         for audience in ("channel", "csm", "ae", "managers"):
@@ -329,6 +335,9 @@ _HANDLERS: dict[type[ev.Event], Callable[[SlackNotifier, _Delivery, ev.Event], A
     ev.HandoffEscalated: SlackNotifier._escalated,
     ev.OwnershipFlipped: SlackNotifier._flipped,
     ev.HandoffCancelled: SlackNotifier._other,
+    ev.HandoffPutOnHold: SlackNotifier._other,
+    ev.HandoffResumed: SlackNotifier._other,
+    ev.CrmNoted: SlackNotifier._crm_noted,
     ev.HandoffClosed: SlackNotifier._other,
     ev.CsmReassigned: SlackNotifier._other,
     ev.MilestoneRecorded: SlackNotifier._edited,

@@ -212,6 +212,10 @@ class SlackPlaces:
         text = (f":warning: Baton could not find a Slack user with the email {escape_mrkdwn(email)} "
                 f"for the handoff of {literal(d.handoff.deal.account)} ({d.handoff.id}). "
                 "Fix the email in the CRM or invite them to Slack; the handoff continues without them.")
+        return await self.tell_revops(d, text)
+
+    async def tell_revops(self, d: _Delivery, text: str) -> str:
+        """Post to the managers' channel, else DM the RevOps people named by Slack id."""
         target = self._playbook.channels.managers_channel
         if target:
             channel = await self._named_channel(target.lstrip("#"))

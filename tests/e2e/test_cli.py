@@ -152,3 +152,9 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
 def test_wrong_usage_exits_2_with_a_usage_line(args: list[str]) -> None:
     result = run(*args)
     assert result.returncode == 2 and "usage: baton" in result.stderr
+
+
+def test_the_demo_shows_the_owner_written_back_to_the_crm() -> None:
+    out = run("demo").stdout
+    assert "handoff.accepted (" in out
+    assert "CRM account Northwind Traders: owner is now dev.patel@example.com (was ana.ortiz@example.com)" in out

@@ -150,6 +150,10 @@ def walk(cast: Cast, clock: FrozenClock, open_handoff: Callable[..., Handoff]) -
             h = to(Status.ACCEPTED, complete=complete)
             step(h, Trigger.CLOSE, cast.csm, "Onboarded")
             return h
+        if status is Status.ON_HOLD:
+            h = to(Status.DRAFTING, complete=complete)
+            step(h, Trigger.HOLD, cast.system, "Deal moved to Closed Lost")
+            return h
         assert status is Status.CANCELLED
         h = open_handoff()
         step(h, Trigger.CANCEL, cast.system, "Deal reopened in the CRM")

@@ -48,6 +48,7 @@ LIKELY = {
     Trigger.APPROVE_OVERRIDE: ("sales_manager", "cs_manager"), Trigger.DENY_OVERRIDE: ("cs_manager",),
     Trigger.ACCEPT: ("csm", "other_csm"), Trigger.ESCALATE: ("csm", "other_csm"),
     Trigger.CLOSE: ("csm", "cs_manager"), Trigger.CANCEL: ("system", "revops"),
+    Trigger.HOLD: ("system", "revops"), Trigger.RESUME: ("system",),
 }
 FULL = {"goals": "Grow fast", "champion": "dana@customer.test", "contract_signed": True}
 

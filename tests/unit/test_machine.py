@@ -37,6 +37,8 @@ CHAIN = (
     Transition(S.OVERRIDE_REQUESTED, T.APPROVE_OVERRIDE, S.ACCEPTED, Party.MANAGER),
     Transition(S.ACCEPTED, T.CLOSE, S.CLOSED, Party.OWNER_OR_MANAGER),
     Transition(S.OPENED, T.CANCEL, S.CANCELLED, Party.MANAGER_OR_SYSTEM),
+    Transition(S.OPENED, T.HOLD, S.ON_HOLD, Party.MANAGER_OR_SYSTEM),
+    Transition(S.ON_HOLD, T.RESUME, S.DRAFTING, Party.MANAGER_OR_SYSTEM),
 )
 
 
@@ -79,7 +81,7 @@ def test_the_workflow_starts_opened_and_ends_closed_or_cancelled() -> None:
 
 
 def test_a_submitted_handoff_offers_accept_escalate_and_cancel() -> None:
-    assert triggers_from(S.SUBMITTED) == (T.ACCEPT, T.ESCALATE, T.CANCEL)
+    assert triggers_from(S.SUBMITTED) == (T.ACCEPT, T.ESCALATE, T.CANCEL, T.HOLD)
 
 
 @pytest.mark.parametrize("final", sorted(FINAL))
@@ -99,7 +101,7 @@ def eligible(cast: Cast, handoff: Handoff, trigger: Trigger) -> Actor:
         T.APPROVE_OVERRIDE: cast.cs_manager, T.DENY_OVERRIDE: cast.cs_manager,
         T.ACCEPT: cast.csm, T.ESCALATE: cast.csm,
         T.CLOSE: cast.csm if handoff.owner.email == cast.csm.email else cast.ae,
-        T.CANCEL: cast.system,
+        T.CANCEL: cast.system, T.HOLD: cast.system, T.RESUME: cast.system,
     }[trigger]
 
 

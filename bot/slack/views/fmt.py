@@ -29,6 +29,7 @@ STATUS_WORDS: Mapping[Status, str] = {
     Status.SUBMITTED: "Waiting for the CSM to accept",
     Status.ESCALATED: "Sent back to the AE",
     Status.OVERRIDE_REQUESTED: "Waiting on a manager's decision",
+    Status.ON_HOLD: "On hold: the deal left the trigger stage",
     Status.ACCEPTED: "Accepted: the CSM owns the account",
     Status.CLOSED: "Closed",
     Status.CANCELLED: "Cancelled",

@@ -1,0 +1,1 @@
+"""CRM adapters: the signed outbound webhook for any CRM, HubSpot and Salesforce."""
