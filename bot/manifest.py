@@ -7,10 +7,9 @@ from urllib.parse import urljoin
 
 import yaml
 
-BOT_SCOPES = (
-    "commands", "chat:write", "channels:manage", "groups:write", "users:read", "users:read.email",
-    "im:write", "pins:write", "bookmarks:write", "usergroups:read", "files:read", "files:write",
-)
+from bot.slack import scopes
+
+BOT_SCOPES = scopes.bot_scopes()  # generated from what the code calls (bot/slack/scopes.py)
 
 
 def manifest(base_url: str, *, socket_mode: bool = False, name: str = "Baton") -> dict[str, Any]:

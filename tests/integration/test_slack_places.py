@@ -156,3 +156,26 @@ async def test_small_deals_closing_together_share_one_shared_channel(tmp_path: P
         assert sum(ids.FILL_PACKET in buttons(m) for m in w.sim.messages(shared.id)) == 8
         _, outbox = status_counts(w.baton.engine)
         assert set(outbox) == {"sent"}, outbox
+
+
+# The scopes the manifest asked for before the scope table: no channels:read, groups:read, channels:join.
+SCOPES_BEFORE_THE_TABLE = frozenset({
+    "commands", "chat:write", "channels:manage", "groups:write", "users:read", "users:read.email",
+    "im:write", "pins:write", "bookmarks:write", "usergroups:read", "files:read", "files:write",
+})
+
+
+async def test_with_the_old_manifests_scopes_slack_refuses_the_lookup_and_no_card_is_posted(tmp_path: Path) -> None:
+    """Why the manifest is generated: the same story with yesterday's scopes posts no card at all."""
+    async with slack_world(tmp_path, rate_limits=False) as w:
+        w.sim.workspace.bot_scopes = SCOPES_BEFORE_THE_TABLE
+        w.sim.add_channel(SHARED, members=[w.manager])
+        await w.close_deal(amount=12_000)
+        await w.deliver()
+
+        refused = [c for c in w.sim.calls if c.method == "conversations.list"]
+        assert refused, "Baton looks the shared channel up"
+        shared = w.sim.channel_by_name(SHARED)
+        assert shared is not None and w.sim.bot_user_id not in shared.members
+        assert w.sim.messages(shared.id) == []
+        assert w.sim.stats.errors["conversations.list"] >= 1

@@ -1094,3 +1094,32 @@ async def test_files_list_is_tier_3_and_files_info_tier_4() -> None:
         for _ in range(100):
             await client.files_info(file=file)
         assert (await refusal(client.files_info(file=file)))["error"] == "ratelimited"
+
+
+async def test_a_call_without_its_scope_is_refused_as_slack_refuses_it_naming_needed_and_provided() -> None:
+    async with SlackSimulator(rate_limits=False, bot_scopes={"chat:write", "channels:read"}) as sim:
+        session = aiohttp.ClientSession()
+        try:
+            async with session.post(
+                f"{sim.api_url}conversations.list",
+                data={"types": "public_channel,private_channel"},
+                headers={"Authorization": f"Bearer {sim.bot_token}"},
+            ) as response:
+                body = await response.json()
+                assert response.status == 200
+                assert response.headers["x-accepted-oauth-scopes"] == "groups:read"
+                assert response.headers["x-oauth-scopes"] == "channels:read,chat:write"
+        finally:
+            await session.close()
+        assert body == {"ok": False, "error": "missing_scope", "needed": "groups:read",
+                        "provided": "channels:read,chat:write"}
+        client = AsyncWebClient(token=sim.bot_token, base_url=sim.api_url)
+        assert (await refusal(client.conversations_join(channel=sim.add_channel("handoffs"))))["needed"] == "channels:join"
+        assert (await client.conversations_list(types="public_channel"))["ok"] is True
+
+
+async def test_by_default_the_simulator_grants_what_an_install_from_the_manifest_has() -> None:
+    from bot.manifest import BOT_SCOPES
+
+    async with SlackSimulator(rate_limits=False) as sim:
+        assert sim.workspace.bot_scopes == frozenset(BOT_SCOPES)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, NamedTuple
 
+from bot.slack import scopes
 from bot.slack.simulator.args import Args
 from bot.slack.simulator.errors import SlackRefusal
 from bot.slack.simulator.faults import EDGE_PAGE, Failure, Faults, Stats
@@ -55,9 +56,12 @@ class SlackSimulator(Seeding):
         rate_limits: bool = True,
         time_scale: float = 1.0,
         clock: Callable[[], float] | None = None,
+        bot_scopes: Iterable[str] | None = None,
     ) -> None:
         self.now: Callable[[], float] = clock or time.time
         self.workspace = Workspace(team_name=team_name, domain=domain, now=lambda: self.now())
+        # What a real install from `baton manifest` grants, unless a test narrows it.
+        self.workspace.bot_scopes = frozenset(scopes.bot_scopes() if bot_scopes is None else bot_scopes)
         self.rate_limits = rate_limits
         self.limiter = RateLimiter(now=lambda: self.now(), time_scale=time_scale)
         self.faults = Faults()
@@ -135,6 +139,10 @@ class SlackSimulator(Seeding):
                 if (token == self.app_token) != (method in APP_LEVEL):
                     # an app-level token outside apps.*, or a bot token opening a socket
                     return self._refused(method, SlackRefusal("not_allowed_token_type"))
+                if token == self.bot_token:
+                    lacking = self._missing_scope(method, values)
+                    if lacking is not None:
+                        return lacking
             if self.rate_limits and token:
                 key = self.limiter.key(token, method, Args(values).text("channel"))
                 wait = self.limiter.admit(key, method)
@@ -148,6 +156,34 @@ class SlackSimulator(Seeding):
             except SlackRefusal as refusal:
                 return self._refused(method, refusal)
             return Reply(200, body)
+
+    def _missing_scope(self, method: str, values: dict[str, Any]) -> Reply | None:
+        """Slack's answer to a bot token without the scope this call needs, as Slack words it."""
+        granted = self.workspace.bot_scopes
+        needed = scopes.missing(method, self._kinds(method, values), granted)
+        if needed is None:
+            return None
+        provided = ",".join(sorted(granted))
+        reply = self._refused(
+            method, SlackRefusal("missing_scope", extra={"needed": needed, "provided": provided})
+        )
+        reply.headers.update({"x-oauth-scopes": provided, "x-accepted-oauth-scopes": needed})
+        return reply
+
+    def _kinds(self, method: str, values: dict[str, Any]) -> list[str | None]:
+        """The kinds of conversation a call touches, where the scope depends on them."""
+        if method == "conversations.create":
+            private = str(values.get("is_private", "")).lower() in {"true", "1"}
+            return [scopes.PRIVATE if private else scopes.PUBLIC]
+        if method == "conversations.list":
+            types = str(values.get("types") or "public_channel").split(",")
+            return [scopes.LIST_TYPES.get(t.strip()) for t in types]
+        found = self.workspace.channels.get(str(values.get("channel", "")))
+        if found is None:
+            return [None]
+        if found.is_im:
+            return [scopes.IM]
+        return [scopes.PRIVATE if found.is_private else scopes.PUBLIC]
 
     def refuse(self, method: str, refusal: SlackRefusal) -> Reply:
         """A request that could not even be read (bad JSON, no content type)."""

@@ -157,6 +157,7 @@ class Workspace:
         self.usergroups: dict[str, list[str]] = {}
         self.usergroup_handles: dict[str, str] = {}  # group id -> handle, as `usergroups.list` shows
         self.files: dict[str, SharedFile] = {}  # file id -> file (methods/files.py, file_server.py)
+        self.bot_scopes: frozenset[str] = frozenset()  # granted to the bot token (SlackSimulator sets it)
         self.files_url = "http://127.0.0.1"  # where `url_private` points: the simulator, once it serves
         self._last_ts = 0
         bot = User(self.mint("U"), "baton", "Baton", None, "America/New_York", True, self.mint("B"))

@@ -12,7 +12,7 @@ answers HTTP 400 otherwise, and the id stays unfinished); an id never issued, or
 uploaded to, is `file_not_found` at completion; completing an id twice is `file_not_found`
 too (the upload URL is single-use); sharing into a channel needs the bot in it
 (`not_in_channel`). Both methods need `files:write`: a workspace whose granted bot scopes
-(`ws.bot_scopes`, when the simulator tracks them) lack it answers `missing_scope`.
+(the simulator's scope check, bot/slack/scopes.py) lack it answers `missing_scope`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from bot.slack.simulator.state import FileShare, Message, SharedFile, Workspace
 if TYPE_CHECKING:
     from bot.slack.simulator.simulator import SlackSimulator
 
-SCOPE = "files:write"
 ALT_TXT_MAX = 1_000
 MIMETYPES = {"png": "image/png", "csv": "text/csv", "jpg": "image/jpeg", "txt": "text/plain", "json": "application/json"}
 
@@ -58,14 +57,7 @@ def pending(ws: Workspace) -> dict[str, Pending]:
     return _PENDING.setdefault(ws, {})
 
 
-def _need_scope(ws: Workspace) -> None:
-    granted = getattr(ws, "bot_scopes", None)
-    if granted is not None and SCOPE not in granted:
-        raise SlackRefusal("missing_scope", extra={"needed": SCOPE, "provided": ",".join(sorted(granted))})
-
-
 def get_upload_url(ws: Workspace, args: Args) -> dict[str, Any]:
-    _need_scope(ws)
     filename = args.text("filename")
     raw = args.text("length")
     if not filename or raw is None:
@@ -86,7 +78,6 @@ def get_upload_url(ws: Workspace, args: Args) -> dict[str, Any]:
 
 
 def complete_upload(ws: Workspace, args: Args) -> dict[str, Any]:
-    _need_scope(ws)
     items = args.json("files")
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) and i.get("id") for i in items):
         raise SlackRefusal("invalid_arguments", messages=["[ERROR] `files` must be a list of {id, title}"])
