@@ -155,6 +155,17 @@ def _serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"baton: refusing to start, the playbook is invalid:\n{exc}", file=sys.stderr)
         return 2
+    if settings.slack_bot_token is not None:
+        from bot.slack.credentials import SlackCredentialsError, check_slack_credentials
+
+        try:
+            asyncio.run(check_slack_credentials(
+                api_url=settings.slack_api_url, bot_token=settings.slack_bot_token.get_secret_value()))
+            asyncio.run(serve(baton, teams=teams))
+        except SlackCredentialsError as exc:
+            print(f"baton: refusing to start: {exc}", file=sys.stderr)
+            return 2
+        return 0
     asyncio.run(serve(baton, teams=teams))
     return 0
 

@@ -17,6 +17,7 @@ from aiohttp import web
 from bot.bootstrap import Baton
 from bot.http_server import build_app
 from bot.scheduler import build_scheduler
+from bot.slack.credentials import open_socket
 from bot.teams.config import TeamsConfig
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ async def serve(baton: Baton, *, host: str = "0.0.0.0", teams: TeamsConfig | Non
 
             assert baton.slack is not None and baton.settings.slack_app_token is not None
             handler = AsyncSocketModeHandler(baton.slack.bolt, baton.settings.slack_app_token.get_secret_value())
-            await handler.connect_async()
+            await open_socket(handler.client)  # a refused SLACK_APP_TOKEN stops serve here
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
