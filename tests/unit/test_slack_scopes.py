@@ -71,3 +71,9 @@ def test_a_call_missing_its_scope_names_the_scope_slack_wants(method: str, kinds
 def test_every_scope_in_the_manifest_says_why_it_is_needed() -> None:
     for scope in BOT_SCOPES:
         assert scopes.why(scope), scope
+
+
+def test_the_readme_explains_every_scope_the_manifest_asks_for() -> None:
+    readme = (ROOT.parent / "README.md").read_text()
+    for scope in BOT_SCOPES:
+        assert f"| `{scope}` |" in readme, f"README's Slack scopes table lacks {scope}"
