@@ -47,17 +47,18 @@ async def serve(baton: Baton, *, host: str = "0.0.0.0", teams: TeamsConfig | Non
             loop.add_signal_handler(sig, stop.set)
     handler = None
     scheduler = build_scheduler(baton.sla, wake=baton.dispatcher.wake if baton.dispatcher else None)
-    scheduler.start()  # SLA sweep, weekly digest
     try:
         if socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
             assert baton.slack is not None and baton.settings.slack_app_token is not None
             handler = AsyncSocketModeHandler(baton.slack.bolt, baton.settings.slack_app_token.get_secret_value())
-            await open_socket(handler.client)  # a refused SLACK_APP_TOKEN stops serve here
+            await open_socket(handler.client)  # a refused SLACK_APP_TOKEN stops serve before any job runs
+        scheduler.start()  # SLA sweep, weekly digest
         await stop.wait()
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
         if handler is not None:
             await handler.close_async()
         await runner.cleanup()
