@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from pydantic import ValidationError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
@@ -37,7 +38,7 @@ MAX_WEBHOOK_BYTES = 256 * 1024
 
 
 def build_app(baton: Baton, *, slack_over_http: bool = True, teams: TeamsEndpoint | None = None) -> web.Application:
-    app = web.Application(client_max_size=MAX_WEBHOOK_BYTES)
+    app = web.Application(client_max_size=MAX_WEBHOOK_BYTES, middlewares=[too_large_as_json])
     app[BATON] = baton
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
@@ -80,6 +81,16 @@ async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
 def problem(status: int, reason: str, **extra: Any) -> web.Response:
     """Every refusal is JSON with a reason a person can act on."""
     return web.json_response({"ok": False, "error": reason, **extra}, status=status)
+
+
+@web.middleware
+async def too_large_as_json(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """aiohttp refuses an oversized body inside `request.read()` with a plain-text 413; every
+    other refusal is JSON, so this one is too, with the limit named."""
+    try:
+        return await handler(request)
+    except web.HTTPRequestEntityTooLarge:
+        return problem(413, f"the body is larger than {MAX_WEBHOOK_BYTES} bytes", limit_bytes=MAX_WEBHOOK_BYTES)
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -109,3 +109,13 @@ async def test_crm_values_that_fail_validation_are_reported_not_fatal(client: Te
 async def test_healthz_reports_the_database(client: TestClient[Any, Any]) -> None:
     response = await client.get("/healthz")
     assert response.status == 200 and (await response.json())["database"] == "reachable"
+
+
+async def test_a_body_over_the_size_limit_gets_a_413_with_a_json_reason(client: TestClient[Any, Any]) -> None:
+    from bot.http_server import MAX_WEBHOOK_BYTES
+
+    payload = deal_event(name="x" * (MAX_WEBHOOK_BYTES + 10))
+    status, answer = await post(client, json.dumps(payload).encode())
+    assert status == 413
+    assert answer == {"ok": False, "error": f"the body is larger than {MAX_WEBHOOK_BYTES} bytes",
+                      "limit_bytes": MAX_WEBHOOK_BYTES}
