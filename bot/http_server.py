@@ -16,6 +16,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import ValidationError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_sdk.signature import SignatureVerifier
 
 from bot.bootstrap import Baton
 from bot.crm.hubspot_http import hubspot_webhook
@@ -62,8 +63,24 @@ async def slack_events(request: web.Request) -> web.Response:
     """Events, interactivity and slash commands: Bolt verifies the signature and dispatches."""
     slack = request.app[BATON].slack
     assert slack is not None
-    response = await slack.bolt.async_dispatch(await to_bolt_request(request))
+    try:
+        bolt_request = await to_bolt_request(request)
+    except ValueError:  # Bolt parses the body before it checks the signature; JSONDecodeError is a ValueError
+        return await _unreadable_slack_request(request, slack.signing_secret)
+    response = await slack.bolt.async_dispatch(bolt_request)
     return await to_aiohttp_response(response)
+
+
+async def _unreadable_slack_request(request: web.Request, signing_secret: str) -> web.Response:
+    """A body Bolt cannot parse: 401 unless Slack signed it (so forgers learn nothing), else 400."""
+    body = (await request.read()).decode("utf-8", "replace")
+    signed = SignatureVerifier(signing_secret).is_valid(
+        body=body, timestamp=request.headers.get("X-Slack-Request-Timestamp", ""),
+        signature=request.headers.get("X-Slack-Signature", ""))
+    if not signed:
+        return problem(401, "invalid Slack signature or timestamp")
+    log.warning("refused a signed Slack request whose payload is not JSON (%d bytes)", len(body))
+    return problem(400, "the Slack payload is not JSON")
 
 
 async def _dispatcher(app: web.Application) -> AsyncIterator[None]:

@@ -138,6 +138,14 @@ class Handoff:
 
     # -- the one way to change state ---------------------------------------------------------
 
+    def check(self, trigger: Trigger, actor: Actor) -> None:
+        """Raise what `fire` would about the state and the person, changing nothing: a form
+        that asks for a reason (escalate, say) opens only for someone who may then use it."""
+        transition = lookup(self.status, trigger)
+        if transition is None:
+            raise TransitionNotAllowed(self.id, self.status, trigger)
+        self._check_party(transition.who, actor, trigger)
+
     def fire(
         self, trigger: Trigger, *, actor: Actor, at: datetime, reason: str = "",
         fields: tuple[str, ...] = (),

@@ -29,6 +29,7 @@ from bot.slack import (
 from bot.slack.calls import SlackCaller
 from bot.slack.context import SlackContext
 from bot.slack.directory import OnTimezone, SlackDirectory
+from bot.slack.guard import Guarded
 from bot.slack.notifier import SlackNotifier
 from bot.slack.nudges import SlackNudges
 from bot.slack.ratelimit import SlackRateLimiter
@@ -48,6 +49,7 @@ class SlackRuntime:
     dispatcher: outbox.OutboxDispatcher
     notifier: SlackNotifier
     caller: SlackCaller  # every Web API write, through one rate limiter
+    signing_secret: str = ""  # for requests Bolt cannot parse (bot/http_server.py)
 
 
 def build_slack(
@@ -76,15 +78,17 @@ def build_slack(
                        wake_dispatcher=dispatcher.wake, llm_enabled=llm_enabled or drafter is not None,
                        engine=engine)
     bolt.middleware(_skip_redeliveries(ctx))
+    guarded = Guarded(bolt, ctx)  # every listener acks, explains and logs instead of raising
     if sla is not None:  # first: its `/handoff touched|kickoff|overdue` must match before the general one
-        listeners_followups.register(bolt, ctx, sla)
-    listeners_commands.register(bolt, ctx)
-    listeners_actions.register(bolt, ctx)
-    listeners_views.register(bolt, ctx)
+        listeners_followups.register(guarded, ctx, sla)
+    listeners_commands.register(guarded, ctx)
+    listeners_actions.register(guarded, ctx)
+    listeners_views.register(guarded, ctx)
     if drafter is not None:  # drafting from call notes needs OPENAI_API_KEY
-        listeners_drafting.register(bolt, ctx, drafter)
+        listeners_drafting.register(guarded, ctx, drafter)
     bolt.error(_log_error)
-    return SlackRuntime(bolt=bolt, client=client, dispatcher=dispatcher, notifier=notifier, caller=caller)
+    return SlackRuntime(bolt=bolt, client=client, dispatcher=dispatcher, notifier=notifier, caller=caller,
+                        signing_secret=signing_secret)
 
 
 def _timezones(sla: SlaRuntime | None) -> OnTimezone | None:

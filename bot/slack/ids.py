@@ -44,6 +44,10 @@ DECISION_NOTE_BLOCK = "decision_note"
 VALUE_ACTION = "value"  # action_id of the single element inside each input block
 
 
+class UnreadablePayload(ValueError):
+    """A button value or private_metadata that Baton did not write (or an older Baton wrote)."""
+
+
 @dataclass(frozen=True)
 class Ref:
     """What a button or a modal needs to find its way back: the handoff, and where we are."""
@@ -62,11 +66,15 @@ class Ref:
 
     @classmethod
     def loads(cls, text: str) -> Ref:
-        """Parse a payload; raises ValueError for anything that is not one of ours."""
+        """Parse a payload; raises UnreadablePayload for anything that is not one of ours."""
         try:
             data: Any = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError("not a Baton payload") from exc
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise UnreadablePayload("not a Baton payload") from exc
         if not isinstance(data, dict) or data.get("v") != PAYLOAD_VERSION or not isinstance(data.get("h"), str):
-            raise ValueError("not a Baton payload of this version")
-        return cls(h=data["h"], step=int(data.get("step", 0)), flag=list(data.get("flag", [])))
+            raise UnreadablePayload("not a Baton payload of this version")
+        step, flag = data.get("step", 0), data.get("flag", [])
+        if not isinstance(step, int) or step < 0 or not isinstance(flag, list) or not all(
+                isinstance(f, str) for f in flag):
+            raise UnreadablePayload("a Baton payload with an unreadable step or flag")
+        return cls(h=data["h"], step=step, flag=list(flag))

@@ -9,12 +9,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import ids
 from bot.slack.context import SlackContext
 from bot.slack.escape import escape_mrkdwn
+from bot.slack.guard import Guarded
 from bot.slack.views import forms, packet
 from bot.slack.views.state import read_step_values
 from core import commands as c
@@ -23,16 +24,16 @@ from core.errors import (
     NotPermitted,
     PacketIncomplete,
     PacketInvalid,
-    TransitionNotAllowed,
 )
 from core.handoff import Handoff
-from core.machine import Status
+from core.machine import Status, Trigger
 from core.people import Actor
+from core.presentation import refusal as presentation
 
 log = logging.getLogger(__name__)
 
 
-def register(app: AsyncApp, ctx: SlackContext) -> None:
+def register(app: Guarded, ctx: SlackContext) -> None:
     async def open_packet(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         ref = ids.Ref.loads(body["actions"][0]["value"])
@@ -111,8 +112,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             await ctx.run(ctx.service.accept, c.AcceptHandoff(ref.h, actor))
         except NotPermitted as exc:
             handoff = await ctx.read(ctx.service.get, ref.h)
-            text = f"{refusal(exc)} This one is for {escape_mrkdwn(handoff.csm.email)}."
-            await ctx.ephemeral(client, channel=channel, user=user, text=text)
+            await ctx.ephemeral(client, channel=channel, user=user, text=refusal(exc, handoff=handoff, actor=actor))
         except BatonError as exc:
             await ctx.ephemeral(client, channel=channel, user=user, text=refusal(exc))
 
@@ -121,9 +121,10 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         ref, user, channel = _click(body)
         handoff = await ctx.read(ctx.service.get, ref.h)
         actor = await ctx.directory.actor(client, user)
-        problem = _who_may_escalate(handoff, actor_matches=handoff.csm.matches(actor))
-        if problem:
-            await ctx.ephemeral(client, channel=channel, user=user, text=problem)
+        try:
+            handoff.check(Trigger.ESCALATE, actor)
+        except BatonError as exc:
+            await ctx.ephemeral(client, channel=channel, user=user, text=refusal(exc, handoff=handoff, actor=actor))
             return
         await client.views_open(trigger_id=body["trigger_id"], view=forms.escalate_modal(handoff, ctx.playbook))
 
@@ -152,29 +153,9 @@ def _click(body: dict[str, Any]) -> tuple[ids.Ref, str, str | None]:
     return ref, body["user"]["id"], channel
 
 
-def _who_may_escalate(handoff: Handoff, *, actor_matches: bool) -> str | None:
-    if not actor_matches:
-        return f"Only the assigned CSM ({escape_mrkdwn(handoff.csm.email)}) can accept or escalate this handoff."
-    if handoff.status is not Status.SUBMITTED:
-        return f"This handoff is {handoff.status.value.replace('_', ' ')}; there is nothing to escalate now."
-    return None
-
-
-_ACTION_WORDS = {
-    "approve_override": "approve this exception", "deny_override": "deny this exception",
-    "accept": "accept this handoff", "escalate": "send this handoff back", "submit": "submit this packet",
-    "request_override": "ask for an exception", "close": "close this handoff", "cancel": "cancel this handoff",
-}
-
-
-def refusal(exc: BatonError) -> str:
-    """Domain errors in words for the person who clicked."""
-    if isinstance(exc, NotPermitted):
-        action = _ACTION_WORDS.get(exc.action, exc.action.replace("_", " "))
-        return f"You can't {escape_mrkdwn(action)}: {escape_mrkdwn(exc.reason)}."
-    if isinstance(exc, TransitionNotAllowed):
-        return f"Nothing to do: this handoff is already {exc.status.replace('_', ' ')}."
-    return escape_mrkdwn(str(exc))
+def refusal(exc: BatonError, *, handoff: Handoff | None = None, actor: Actor | None = None) -> str:
+    """Domain errors in words for the person who clicked (core/presentation/refusal.py), escaped."""
+    return escape_mrkdwn(presentation.refusal(exc, handoff=handoff, actor=actor))
 
 
 async def save_what_is_valid(ctx: SlackContext, handoff_id: str, actor: Actor, raw: dict[str, Any]) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.reporting import slack_commands as reports
 from bot.slack.context import SlackContext
 from bot.slack.escape import escape_mrkdwn
+from bot.slack.guard import Guarded
 from bot.slack.views import deal_form, home, text
 from bot.slack.views.timing import next_due
 from core.handoff import Handoff
@@ -20,7 +21,7 @@ USAGE = "Try `/handoff help`."
 UNFINISHED = [s for s in Status if s not in FINAL]
 
 
-def register(app: AsyncApp, ctx: SlackContext) -> None:
+def register(app: Guarded, ctx: SlackContext) -> None:
     async def handoff(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
         verb, _, rest = command.get("text", "").strip().partition(" ")
         verb, rest = verb.lower(), rest.strip()

@@ -23,12 +23,13 @@ from dataclasses import replace
 from typing import Any
 
 import aiohttp
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import ids, shared_files
 from bot.slack.context import SlackContext
+from bot.slack.guard import Guarded
 from bot.slack.listeners_actions import refusal, save_what_is_valid
 from bot.slack.shared_files import FileUnusable, Place, SharedFile
 from bot.slack.views import drafting, packet, suggestions
@@ -45,7 +46,7 @@ LIST_SECONDS = 1.5  # files.list before the notes form opens: a trigger_id lives
 CHECK_SECONDS = 1.5  # files.info before the form is answered: Slack waits 3 seconds for it
 
 
-def register(app: AsyncApp, ctx: SlackContext, drafter: Drafter) -> None:
+def register(app: Guarded, ctx: SlackContext, drafter: Drafter) -> None:
     async def start(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         """The button in the packet modal: keep this step's typing, then stack the notes form on top."""
         await ack()

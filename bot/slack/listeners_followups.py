@@ -11,13 +11,14 @@ import logging
 from datetime import date, timedelta
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.sla import SlaRuntime
 from bot.slack import ids
 from bot.slack.context import SlackContext
 from bot.slack.escape import escape_mrkdwn, literal
+from bot.slack.guard import Guarded
 from bot.slack.listeners_actions import refusal
 from bot.slack.nudges import overdue_items
 from bot.slack.views import kit
@@ -35,7 +36,7 @@ VERBS = frozenset({"touched", "kickoff", "overdue"})
 KICKOFF_USAGE = "Write the date like `/handoff kickoff 2026-11-20` (or `today`, `tomorrow`), then optionally the deal."
 
 
-def register(app: AsyncApp, ctx: SlackContext, sla: SlaRuntime) -> None:
+def register(app: Guarded, ctx: SlackContext, sla: SlaRuntime) -> None:
     async def is_followup(command: dict[str, Any]) -> bool:
         return str(command.get("text", "")).strip().partition(" ")[0].lower() in VERBS
 

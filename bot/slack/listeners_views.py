@@ -10,11 +10,12 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import ids
 from bot.slack.context import SlackContext
+from bot.slack.guard import Guarded
 from bot.slack.listeners_actions import refusal, save_what_is_valid
 from bot.slack.views import deal_form, packet
 from bot.slack.views.review import review_modal, submitted_modal
@@ -24,7 +25,7 @@ from core.deal import Deal
 from core.errors import BatonError, MissingInput, PacketIncomplete, PacketInvalid
 
 
-def register(app: AsyncApp, ctx: SlackContext) -> None:
+def register(app: Guarded, ctx: SlackContext) -> None:
     async def packet_step(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
         ref = ids.Ref.loads(view["private_metadata"])
         actor = await ctx.directory.actor(client, body["user"]["id"])

@@ -78,7 +78,8 @@ async def test_an_escalated_packet_goes_back_to_the_ae_with_the_fields_highlight
         assert "Accepted by" in json.dumps(w.card(handoff_id)["blocks"])
 
 
-async def test_only_the_assigned_csm_can_accept_or_escalate_and_the_refusal_names_them(tmp_path: Path) -> None:
+async def test_only_the_assigned_csm_can_accept_or_escalate_and_outsiders_are_told_the_role_not_the_address(
+        tmp_path: Path) -> None:
     async with slack_world(tmp_path, rate_limits=False) as w:
         handoff_id = await submitted_handoff(w)
         channel = w.channel_of(handoff_id)
@@ -91,7 +92,14 @@ async def test_only_the_assigned_csm_can_accept_or_escalate_and_the_refusal_name
             await w.settle(lambda n=before: len(w.sim.ephemerals(w.other_csm)) > n)
             refusal = w.sim.ephemerals(w.other_csm)[-1]
             assert refusal["channel"] == channel
-            assert f"<@{w.csm}>" in refusal["text"] or "dev.patel@example.com" in refusal["text"]
+            assert refusal["text"].endswith("only the assigned CSM can do that.")
+            assert "dev.patel@example.com" not in refusal["text"]  # not their handoff: no address
         assert w.people.top_view(w.other_csm) is None  # no escalate form opened for them
         handoff = w.baton.service.get(handoff_id)
         assert handoff.status is Status.SUBMITTED and not handoff.escalations
+
+        before = len(w.sim.ephemerals(w.ae))  # the deal's AE is party to it: told which CSM it is for
+        await w.people.click(w.ae, ids.ACCEPT, channel=channel)
+        await w.settle(lambda: len(w.sim.ephemerals(w.ae)) > before)
+        assert w.sim.ephemerals(w.ae)[-1]["text"] == (
+            "You can't accept this handoff: only the assigned CSM can do that. This one is for dev.patel@example.com.")
