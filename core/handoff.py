@@ -18,6 +18,7 @@ from core.machine import FINAL, PRE_FLIP, Condition, Party, Status, Trigger, loo
 from core.metrics import HandoffFacts
 from core.milestones import Milestones
 from core.people import Actor, Person, Role
+from core.text import clean
 
 EDITABLE_BY_AE = frozenset({Status.OPENED, Status.DRAFTING, Status.ESCALATED})
 
@@ -157,7 +158,7 @@ class Handoff:
         self._check_party(transition.who, actor, trigger)
         self._check_condition(transition.when, actor, trigger)
         before = self.status
-        detail = _EFFECTS[trigger](self, actor, at, reason.strip(), fields)
+        detail = _EFFECTS[trigger](self, actor, at, clean(reason).strip(), fields)
         self.status = transition.target
         self._log(actor, trigger.value, at, before, detail)
         self._emit_for(trigger, actor, at, before, detail)

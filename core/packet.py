@@ -15,6 +15,7 @@ from typing import Any
 from core.errors import FieldInvalid, PacketInvalid
 from core.handoff import is_empty
 from core.playbook import FieldSpec, FieldType, Playbook
+from core.text import clean_value
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _URL = re.compile(r"^https?://[^\s<>]+\.[^\s<>]+$", re.IGNORECASE)
@@ -30,6 +31,7 @@ _DIGITS_MAX = 15  # beyond any real seat count or deal size; stops "1e999999999"
 
 def parse_value(spec: FieldSpec, raw: Any, *, close_date: date, others: Mapping[str, Any]) -> Any:
     """The typed value for `raw`, None when empty; raises FieldInvalid with a message for people."""
+    raw = clean_value(raw)  # typed or pasted: invisible controls never reach the packet
     blank = is_empty(raw) or (isinstance(raw, str) and not raw.strip())
     if blank and spec.type is not FieldType.CHECKBOX:
         return None

@@ -66,3 +66,28 @@ async def test_a_click_naming_nothing_baton_knows_is_acked_and_explained_private
         refused = [r for r in caplog.records if r.name.startswith("bot.slack") and r.levelno >= logging.WARNING]
         assert len(refused) <= 1 and all(r.exc_info is None for r in refused), [r.getMessage() for r in refused]
         assert "Traceback" not in caplog.text
+
+
+HOSTILE = "\u202eNorth\u200bwind\x00 Traders\u2066"
+
+
+async def test_invisible_controls_from_the_crm_and_the_packet_never_reach_slack(tmp_path: Path) -> None:
+    async with slack_world(tmp_path, rate_limits=False) as w:
+        status, opened = await w.close_deal(account=HOSTILE, name="Platform\u202d expansion\ufeff")
+        assert status == 202
+        await w.deliver()
+        handoff = w.baton.service.get(opened["handoff_id"])
+        assert (handoff.deal.account, handoff.deal.name) == ("Northwind Traders", "Platform expansion")
+        card = json.dumps(w.card(opened["handoff_id"]), ensure_ascii=False)
+        assert "Northwind Traders" in card
+        assert not any(ch in card for ch in "\u202e\u202d\u200b\x00\u2066\ufeff")
+
+        steps = [dict(step) for step in HYBRID_PACKET]
+        text_field = next((step, key) for step in steps for key, value in step.items()
+                          if isinstance(value, str) and len(value) > 20)
+        step, key = text_field
+        step[key] = "\u202e" + step[key] + "\u200b\x00"
+        await w.fill_packet(steps)
+        await w.deliver()
+        saved = w.baton.service.get(opened["handoff_id"]).packet[key]
+        assert saved == HYBRID_PACKET[steps.index(step)][key].strip()
