@@ -41,7 +41,8 @@ def register(app: Guarded, ctx: SlackContext) -> None:
         actor = await ctx.directory.actor(client, body["user"]["id"])
         read_only = not handoff.can_edit(actor)
         flag = ref.flag or (handoff.escalations[-1].fields if handoff.status is Status.ESCALATED else ())
-        view = packet.packet_modal(handoff, ctx.playbook, step=ref.step, flag=flag, read_only=read_only,
+        step = ref.step if ref.step or read_only or flag else await last_step(ctx, ref.h)
+        view = packet.packet_modal(handoff, ctx.playbook, step=step, flag=flag, read_only=read_only,
                                    user_ids=ctx.directory.known_ids(), llm_enabled=ctx.llm_enabled)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -58,6 +59,8 @@ def register(app: Guarded, ctx: SlackContext) -> None:
             await save_what_is_valid(ctx, ref.h, actor, read_step_values(body["view"]["state"]["values"], fields))
             handoff = await ctx.read(ctx.service.get, ref.h)
         target = ref.step + (1 if body["actions"][0]["action_id"] == ids.PACKET_NEXT else -1)
+        if editable:
+            await remember_step(ctx, ref.h, target)
         view = packet.packet_modal(handoff, ctx.playbook, step=target, flag=ref.flag, read_only=not editable,
                                    user_ids=ctx.directory.known_ids(), llm_enabled=ctx.llm_enabled)
         await client.views_update(view_id=body["view"]["id"], hash=body["view"]["hash"], view=view)
@@ -156,6 +159,19 @@ def _click(body: dict[str, Any]) -> tuple[ids.Ref, str, str | None]:
 def refusal(exc: BatonError, *, handoff: Handoff | None = None, actor: Actor | None = None) -> str:
     """Domain errors in words for the person who clicked (core/presentation/refusal.py), escaped."""
     return escape_mrkdwn(presentation.refusal(exc, handoff=handoff, actor=actor))
+
+
+PACKET_STEP_REF = "packet.step"  # where the AE last was in the packet modal, to reopen it there
+
+
+async def remember_step(ctx: SlackContext, handoff_id: str, step: int) -> None:
+    await ctx.read(lambda: ctx.refs.set(handoff_id, PACKET_STEP_REF, str(max(0, step)), at=ctx.clock.now()))
+
+
+async def last_step(ctx: SlackContext, handoff_id: str) -> int:
+    """The step the AE last saw (0 before they started); the modal bounds it to the playbook's steps."""
+    stored = (await ctx.read(ctx.refs.all, handoff_id)).get(PACKET_STEP_REF, "0")
+    return int(stored) if stored.isdigit() else 0
 
 
 async def save_what_is_valid(ctx: SlackContext, handoff_id: str, actor: Actor, raw: dict[str, Any]) -> None:

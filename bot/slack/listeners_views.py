@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import ids
 from bot.slack.context import SlackContext
 from bot.slack.guard import Guarded
-from bot.slack.listeners_actions import refusal, save_what_is_valid
+from bot.slack.listeners_actions import refusal, remember_step, save_what_is_valid
 from bot.slack.views import deal_form, packet
 from bot.slack.views.review import review_modal, submitted_modal
 from bot.slack.views.state import read_step_values, value_of
@@ -42,6 +42,7 @@ def register(app: Guarded, ctx: SlackContext) -> None:
             return
         handoff = await ctx.read(ctx.service.get, ref.h)
         if step + 1 < len(steps):
+            await remember_step(ctx, ref.h, step + 1)
             next_view = packet.packet_modal(handoff, ctx.playbook, step=step + 1, flag=ref.flag,
                                             user_ids=ctx.directory.known_ids(), llm_enabled=ctx.llm_enabled)
             await ack(response_action="update", view=next_view)
@@ -66,6 +67,7 @@ def register(app: Guarded, ctx: SlackContext) -> None:
         handoff = await ctx.read(ctx.service.get, ref.h)
         if handoff.can_edit(actor):
             await save_what_is_valid(ctx, ref.h, actor, raw)
+            await remember_step(ctx, ref.h, ref.step)
 
     async def escalate_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
         ref = ids.Ref.loads(view["private_metadata"])

@@ -1,5 +1,5 @@
 """The packet modal over signed HTTP: closing it halfway keeps what was typed, opening it again
-shows everything filled in, and a bad value is pointed out under its field."""
+starts where the AE stopped with everything filled in, and a bad value is pointed out under its field."""
 
 from __future__ import annotations
 
@@ -36,17 +36,23 @@ async def test_a_packet_closed_halfway_keeps_the_valid_typing_and_reopens_filled
         packet = w.baton.service.get(handoff_id).packet
         assert packet["promises"] == "Two admin trainings." and "discount_percent" not in packet  # 150 > 100
 
-        first = await w.open_modal(w.ae, ids.FILL_PACKET, channel=w.channel_of(handoff_id))
-        assert initial_values(first)["customer_goals"] == HYBRID_PACKET[0]["customer_goals"]
-        await w.people.submit(w.ae)
-        second = w.people.top_view(w.ae)
-        assert second is not None
+        # Reopened where the AE stopped (step 3), with what they typed; Back shows the earlier steps filled in.
+        again = await w.open_modal(w.ae, ids.FILL_PACKET, channel=w.channel_of(handoff_id))
+        assert again["title"]["text"] == "Packet 3/6"
+        assert initial_values(again)["promises"] == "Two admin trainings."
+        assert initial_values(again)["discount_percent"] is None
+        second = await w.open_modal(w.ae, ids.PACKET_BACK, in_view=True)
+        assert second["title"]["text"] == "Packet 2/6"
         assert initial_values(second)["success_metrics"] == HYBRID_PACKET[1]["success_metrics"]
         assert initial_values(second)["go_live_date"] == "2027-03-31"
-        await w.people.submit(w.ae)
-        again = w.people.top_view(w.ae)
-        assert again is not None and initial_values(again)["promises"] == "Two admin trainings."
-        assert initial_values(again)["discount_percent"] is None
+        first = await w.open_modal(w.ae, ids.PACKET_BACK, in_view=True)
+        assert initial_values(first)["customer_goals"] == HYBRID_PACKET[0]["customer_goals"]
+
+        # Having gone back to step 1 and closed, the packet reopens at step 1.
+        await w.people.close(w.ae)
+        await w.settle(lambda: w.baton_refs(handoff_id).get("packet.step") == "0")
+        assert (await w.open_modal(w.ae, ids.FILL_PACKET, channel=w.channel_of(handoff_id)))["title"]["text"] == (
+            "Packet 1/6")
 
 
 async def test_a_bad_email_is_shown_under_its_field_and_nothing_of_that_step_is_saved(tmp_path: Path) -> None:
