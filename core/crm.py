@@ -13,14 +13,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from core.errors import ConcurrencyConflict
 from core.events import Event
 from core.handoff import Handoff
 from core.people import Actor
 from core.ports import Clock, UnitOfWork
+from core.retry import retry_on_conflict
 
 LINK = "crm_link"
-RETRIES_ON_CONFLICT = 3
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,12 +92,9 @@ class CrmRecords:
         self._change(handoff_id, lambda h: h.record_crm(action, dict(detail), actor=actor, at=self._clock.now()))
 
     def _change(self, handoff_id: str, change: Callable[[Handoff], None]) -> None:
-        for attempt in range(RETRIES_ON_CONFLICT):
-            try:
-                with self._uow() as uow:
-                    change(uow.handoffs.get(handoff_id))
-                    uow.commit()
-                    return
-            except ConcurrencyConflict:
-                if attempt == RETRIES_ON_CONFLICT - 1:
-                    raise
+        def attempt() -> None:
+            with self._uow() as uow:
+                change(uow.handoffs.get(handoff_id))
+                uow.commit()
+
+        retry_on_conflict(attempt)

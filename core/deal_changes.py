@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from core import commands as c
-from core.errors import ConcurrencyConflict
 from core.handoff import Handoff
 from core.machine import PRE_FLIP, Status, Trigger
 from core.people import Actor
 from core.ports import Clock, UnitOfWork
-from core.services import RETRIES_ON_CONFLICT, HandoffService
+from core.retry import retry_on_conflict
+from core.services import HandoffService
 from core.stages import matches
 
 
@@ -79,19 +79,16 @@ class DealChanges:
 
     def _move(self, deal_id: str, stage: str, *, resume: bool, actor: Actor) -> StageChange | None:
         """Hold, cancel or resume the deal's handoff; None when there is nothing to move."""
-        for attempt in range(RETRIES_ON_CONFLICT):
-            try:
-                with self._uow() as uow:
-                    handoff = uow.handoffs.get_by_deal(deal_id)
-                    if handoff is None:
-                        return None
-                    result = self._decide(handoff, stage, resume=resume, actor=actor)
-                    uow.commit()
-                    return result
-            except ConcurrencyConflict:
-                if attempt == RETRIES_ON_CONFLICT - 1:
-                    raise
-        raise AssertionError("unreachable")
+        def attempt() -> StageChange | None:
+            with self._uow() as uow:
+                handoff = uow.handoffs.get_by_deal(deal_id)
+                if handoff is None:
+                    return None
+                result = self._decide(handoff, stage, resume=resume, actor=actor)
+                uow.commit()
+                return result
+
+        return retry_on_conflict(attempt)
 
     def _decide(self, handoff: Handoff, stage: str, *, resume: bool, actor: Actor) -> StageChange | None:
         at = self._clock.now()

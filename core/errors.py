@@ -13,10 +13,6 @@ class DefinitionError(BatonError):
     """The state machine table itself is inconsistent (raised at import)."""
 
 
-class PlaybookError(BatonError):
-    """The playbook is valid YAML and schema but makes no sense for a handoff."""
-
-
 class HandoffNotFound(BatonError):
     """No handoff has that id or deal."""
 

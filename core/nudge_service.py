@@ -7,12 +7,11 @@ from datetime import datetime
 
 from core import commands as c
 from core.durations import parse_duration
-from core.errors import ConcurrencyConflict, NotPermitted, TransitionNotAllowed
+from core.errors import NotPermitted, TransitionNotAllowed
 from core.handoff import Handoff
 from core.ports import Clock, UnitOfWork
+from core.retry import retry_on_conflict
 from core.sla import SlaPlanner, may_snooze
-
-RETRIES_ON_CONFLICT = 3
 
 
 class NudgeService:
@@ -23,17 +22,13 @@ class NudgeService:
 
     def snooze(self, cmd: c.SnoozeNudge) -> datetime:
         """Record the snooze on the handoff (the planner reads it back); returns when it ends."""
-        for attempt in range(RETRIES_ON_CONFLICT):
-            try:
-                with self._uow() as uow:
-                    handoff = uow.handoffs.get(cmd.handoff_id)
-                    until = self._snooze(handoff, cmd)
-                    uow.commit()
-                    return until
-            except ConcurrencyConflict:
-                if attempt == RETRIES_ON_CONFLICT - 1:
-                    raise
-        raise AssertionError("unreachable")
+        def attempt() -> datetime:
+            with self._uow() as uow:
+                until = self._snooze(uow.handoffs.get(cmd.handoff_id), cmd)
+                uow.commit()
+                return until
+
+        return retry_on_conflict(attempt)
 
     def _snooze(self, handoff: Handoff, cmd: c.SnoozeNudge) -> datetime:
         now = self._clock.now()

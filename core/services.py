@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from core import commands as c
-from core.errors import ConcurrencyConflict, FieldInvalid, MissingInput, PacketInvalid
+from core.errors import FieldInvalid, MissingInput, PacketInvalid
 from core.handoff import Handoff
 from core.machine import Status, Trigger
 from core.metrics import GroupBy, Metrics, compute
@@ -21,9 +21,9 @@ from core.packet import parse_value, validate_values
 from core.people import Person
 from core.playbook import Playbook
 from core.ports import Clock, UnitOfWork
+from core.retry import retry_on_conflict
 from core.routing import assign_csm, route_segment
 
-RETRIES_ON_CONFLICT = 3
 R = TypeVar("R")
 
 
@@ -52,13 +52,7 @@ class HandoffService:
 
     def open_handoff(self, cmd: c.OpenHandoff) -> Opened:
         """One handoff per deal: a redelivered event or a re-closed deal returns the first one."""
-        for attempt in range(RETRIES_ON_CONFLICT):
-            try:
-                return self._open(cmd)
-            except ConcurrencyConflict:
-                if attempt == RETRIES_ON_CONFLICT - 1:
-                    raise
-        raise AssertionError("unreachable")
+        return retry_on_conflict(lambda: self._open(cmd))
 
     def _open(self, cmd: c.OpenHandoff) -> Opened:
         deal = cmd.deal
@@ -199,14 +193,10 @@ class HandoffService:
 
     def _change(self, handoff_id: str, change: Callable[[Handoff, datetime], R]) -> R:
         """Load, change, commit; on a lost optimistic-lock race reload and re-check the rules."""
-        for attempt in range(RETRIES_ON_CONFLICT):
-            try:
-                with self._uow() as uow:
-                    handoff = uow.handoffs.get(handoff_id)
-                    result = change(handoff, self._clock.now())
-                    uow.commit()
-                    return result
-            except ConcurrencyConflict:
-                if attempt == RETRIES_ON_CONFLICT - 1:
-                    raise
-        raise AssertionError("unreachable")
+        def attempt() -> R:
+            with self._uow() as uow:
+                result = change(uow.handoffs.get(handoff_id), self._clock.now())
+                uow.commit()
+                return result
+
+        return retry_on_conflict(attempt)

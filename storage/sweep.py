@@ -28,17 +28,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core.durations import parse_duration
-from core.errors import ConcurrencyConflict
 from core.handoff import Handoff
 from core.nudging import Outcome, digests, local_day, next_day_open, nudge_events, settle
+from core.retry import retry_on_conflict
 from core.sla import SlaPlanner, Timer
 from storage.outbox import CHAT_ONLY, Routes, enqueue
 from storage.repository import SqlHandoffRepository
 from storage.tables import HANDOFFS
 from storage.timers import TimerStore, TimeZoneBook
 from storage.uow import SqlUnitOfWork, sql_uow_factory
-
-RETRIES_ON_CONFLICT = 3
 
 
 @dataclass
@@ -95,13 +93,7 @@ class SlaSweeper:
 
     def sweep(self, now: datetime) -> SweepReport:
         """One batch; a lost optimistic-lock race (someone changed a handoff) rolls back and retries."""
-        for attempt in range(RETRIES_ON_CONFLICT):
-            try:
-                return self._once(now)
-            except ConcurrencyConflict:
-                if attempt == RETRIES_ON_CONFLICT - 1:
-                    raise
-        raise AssertionError("unreachable")
+        return retry_on_conflict(lambda: self._once(now))
 
     def run(self, now: datetime, *, max_batches: int = 50) -> SweepReport:
         """Sweep batch after batch until nothing more is due (what the scheduler calls)."""

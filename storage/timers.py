@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, insert, select, update
+from sqlalchemy import Select, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -297,13 +297,3 @@ class TimeZoneBook:
             .values(timezone=timezone, updated_at=now)
         )
         return True
-
-
-def count_pending(session: Session) -> int:
-    return int(session.execute(select(func.count()).select_from(SLA_TIMERS).where(T.status == "pending")).scalar_one())
-
-
-def insert_steps(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk insert (the benchmark and tests load queues this way)."""
-    if rows:
-        session.execute(insert(SLA_TIMERS), list(rows))

@@ -14,6 +14,7 @@ from core.machine import (
     FINAL,
     INITIAL,
     TRANSITIONS,
+    Condition,
     Party,
     Status,
     Transition,
@@ -42,8 +43,15 @@ CHAIN = (
 )
 
 
-def test_the_shipped_table_validates() -> None:
-    assert set(validate(TRANSITIONS)) == {(t.source, t.trigger) for t in TRANSITIONS}
+def test_ownership_flips_only_when_the_assigned_csm_accepts_a_submitted_packet() -> None:
+    into_accepted = [(t.source, t.trigger, t.who) for t in TRANSITIONS if t.target is S.ACCEPTED]
+    assert into_accepted == [(S.SUBMITTED, T.ACCEPT, Party.CSM)]
+
+
+def test_only_managers_decide_exceptions_and_never_on_their_own_request() -> None:
+    decisions = [t for t in TRANSITIONS if t.trigger in (T.APPROVE_OVERRIDE, T.DENY_OVERRIDE)]
+    assert decisions and all(t.source is S.OVERRIDE_REQUESTED for t in decisions)
+    assert all(t.who is Party.MANAGER and t.when is Condition.NOT_THE_REQUESTER for t in decisions)
 
 
 def test_a_minimal_chain_through_every_state_validates() -> None:

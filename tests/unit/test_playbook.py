@@ -63,8 +63,9 @@ def test_an_option_listed_twice_is_rejected() -> None:
 
 
 def test_an_empty_or_overlong_option_is_rejected() -> None:
-    rejected(FieldSpec, field(type="select", options=[""]))
-    rejected(FieldSpec, field(type="select", options=["x" * 76]))
+    assert "options.0\n  String should have at least 1 character" in rejected(FieldSpec, field(type="select", options=[""]))
+    assert "options.0\n  String should have at most 75 characters" in rejected(
+        FieldSpec, field(type="select", options=["x" * 76]))
 
 
 def test_min_length_above_max_length_is_rejected() -> None:
@@ -136,7 +137,8 @@ def test_a_segment_minimum_must_be_below_its_maximum(low: int, high: int) -> Non
 
 
 def test_a_negative_amount_is_rejected() -> None:
-    rejected(Segment, {"id": "smb", "label": "SMB", "max_amount": -1})
+    assert "max_amount\n  Input should be greater than or equal to 0" in rejected(
+        Segment, {"id": "smb", "label": "SMB", "max_amount": -1})
 
 
 def test_a_segment_place_is_thread_or_channel() -> None:
@@ -223,9 +225,14 @@ def test_the_default_slas_follow_revenue_operations_practice() -> None:
     assert slas.override_decision_due.business_hours
 
 
-@pytest.mark.parametrize("after", ["24 hours", "soon", "0h", ""])
-def test_an_sla_needs_a_positive_duration(after: str) -> None:
-    rejected(Sla, {"after": after})
+@pytest.mark.parametrize(("after", "why"), [
+    ("24 hours", "is not a duration; write it like 90s, 30m, 24h, 2d or 1w"),
+    ("soon", "is not a duration; write it like 90s, 30m, 24h, 2d or 1w"),
+    ("", "is not a duration; write it like 90s, 30m, 24h, 2d or 1w"),
+    ("0h", "must be longer than zero"),
+])
+def test_an_sla_needs_a_positive_duration(after: str, why: str) -> None:
+    assert f"'{after}' {why}" in rejected(Sla, {"after": after})
 
 
 def test_lookups_by_id_raise_key_error_for_unknown_ids() -> None:
@@ -239,8 +246,8 @@ def test_lookups_by_id_raise_key_error_for_unknown_ids() -> None:
 
 
 def test_a_playbook_needs_at_least_one_segment_and_one_section() -> None:
-    rejected(Playbook, playbook(segments=[]))
-    rejected(Playbook, playbook(sections=[]))
+    assert "segments\n  List should have at least 1 item" in rejected(Playbook, playbook(segments=[]))
+    assert "sections\n  List should have at least 1 item" in rejected(Playbook, playbook(sections=[]))
 
 
 # --------------------------------------------------------------------------- chat and metrics
@@ -262,5 +269,7 @@ def test_a_channel_template_with_an_unknown_placeholder_is_rejected() -> None:
 
 def test_threshold_rates_are_shares_between_zero_and_one() -> None:
     assert Thresholds().completion_rate_min == 0.85
-    rejected(Thresholds, {"completion_rate_min": 85})
-    rejected(Thresholds, {"escalation_rate_max": -0.1})
+    assert "completion_rate_min\n  Input should be less than or equal to 1" in rejected(
+        Thresholds, {"completion_rate_min": 85})
+    assert "escalation_rate_max\n  Input should be greater than or equal to 0" in rejected(
+        Thresholds, {"escalation_rate_max": -0.1})

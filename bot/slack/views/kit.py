@@ -42,7 +42,6 @@ BUTTON_VALUE_MAX = 2000
 OPTION_TEXT_MAX = 75
 OPTION_VALUE_MAX = 150
 OPTIONS_MAX = 100
-CHECKBOX_OPTIONS_MAX = 10
 INPUT_MAX_LENGTH = 3000
 LABEL_MAX = 2000
 HINT_MAX = 2000
@@ -63,10 +62,6 @@ def header(text: str) -> Block:
 def section(text: str, *, block_id: str | None = None, accessory: ButtonElement | None = None) -> Block:
     body = MarkdownTextObject(text=truncate_mrkdwn(text or " ", SECTION_TEXT_MAX))
     return SectionBlock(text=body, block_id=block_id, accessory=accessory).to_dict()
-
-
-def plain_section(text: str, *, block_id: str | None = None) -> Block:
-    return SectionBlock(text=plain(text, SECTION_TEXT_MAX), block_id=block_id).to_dict()
 
 
 def field_sections(items: Sequence[str]) -> list[Block]:

@@ -75,11 +75,6 @@ def override_decided_blocks(
     return [*_request_body(handoff, playbook, request, user_ids), kit.context(outcome)]
 
 
-def override_request_text(handoff: Handoff) -> str:
-    """Notification text for the request message."""
-    return f"Exception requested for the {literal(handoff.deal.account)} packet"
-
-
 def escalation_blocks(
     handoff: Handoff, playbook: Playbook, escalation: Escalation, *, user_ids: Mapping[str, str],
 ) -> list[kit.Block]:
@@ -98,10 +93,6 @@ def escalation_blocks(
     return blocks
 
 
-def escalation_text(handoff: Handoff) -> str:
-    return f"The {literal(handoff.deal.account)} packet was sent back"
-
-
 def flip_announcement(handoff: Handoff, *, user_ids: Mapping[str, str]) -> list[kit.Block]:
     """Ownership moved: a named event with a person on both sides."""
     csm, ae = mention(handoff.csm, user_ids), mention(handoff.ae, user_ids)
@@ -114,7 +105,3 @@ def flip_announcement(handoff: Handoff, *, user_ids: Mapping[str, str]) -> list[
             block_id=FLIP_ACTIONS_BLOCK,
         ),
     ]
-
-
-def flip_text(handoff: Handoff) -> str:
-    return f"{literal(handoff.deal.account)} was handed over to customer success"
