@@ -29,6 +29,7 @@ from aiohttp import web
 
 from bot.bootstrap import Baton, bootstrap
 from bot.config import load_playbook
+from bot.crm.wiring import register_targets
 from bot.http_server import build_app
 from bot.settings import Settings
 from bot.slack.app import build_slack
@@ -133,6 +134,8 @@ async def start_baton(
         playbook=baton.playbook, refs=ChatRefs(baton.engine), clock=baton.clock, engine=baton.engine,
         rate_speed=rate_speed, **extra,
     )
+    baton.dispatcher = baton.slack.dispatcher  # as bootstrap does when Slack is configured
+    register_targets(baton, baton.dispatcher)
     runner = web.AppRunner(build_app(baton), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
