@@ -39,8 +39,10 @@ def register(app: Guarded, ctx: SlackContext) -> None:
         if verb == "status":
             await ack(blocks=await _status(ctx, actor, rest, channel=command.get("channel_id", "")))
         elif verb == "mine":
-            mine = await ctx.read(lambda: ctx.service.find(person_email=actor.email or "-", statuses=UNFINISHED))
-            await ack(blocks=text.list_blocks("Your open handoffs", mine, ctx.playbook, now=ctx.clock.now()))
+            handoffs = await ctx.read(lambda: _visible_to(ctx, actor))
+            await ack(blocks=home.queue_blocks(
+                user_email=actor.email or "", handoffs=handoffs, playbook=ctx.playbook,
+                user_ids=ctx.directory.known_ids(), now=ctx.clock.now(), is_manager=actor.is_manager))
         elif verb == "overdue":
             await ack(blocks=await _overdue(ctx, actor))
         elif verb == "metrics":

@@ -22,7 +22,7 @@ def private(answer: Answer) -> str:
     if isinstance(answer.body, str):
         return answer.body
     assert answer.body.get("response_type", "ephemeral") == "ephemeral"
-    return json.dumps(answer.body)
+    return json.dumps(answer.body, ensure_ascii=False)
 
 
 def home_headers(view: dict[str, Any] | None) -> list[str]:
@@ -55,6 +55,9 @@ async def test_status_mine_overdue_and_metrics_answer_privately_about_the_right_
         assert "No handoff matches" in private(await w.people.command(w.csm, "status initech"))
         mine = private(await w.people.command(w.ae, "mine"))
         assert "Northwind Traders" in mine and "Globex Retail" in mine
+        assert "Waiting on you* (2)" in mine and "Fill the packet* (2)" in mine  # the Home tab's queue
+        assert "1 of 9 required fields filled · due in 23h" in mine
+        assert "Nothing needs you right now" in private(await w.people.command(w.csm, "mine"))  # not submitted yet
 
         on_time = private(await w.people.command(w.ae, "overdue"))
         assert "overdue" in on_time.lower() and "Northwind" not in on_time

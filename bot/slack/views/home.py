@@ -51,6 +51,28 @@ def home_view(
     return {"type": "home", "blocks": blocks[: kit.MODAL_BLOCKS_MAX]}
 
 
+def queue_blocks(
+    *, user_email: str, handoffs: Sequence[Handoff], playbook: Playbook, user_ids: Mapping[str, str],
+    now: datetime, is_manager: bool = False,
+) -> list[kit.Block]:
+    """`/handoff mine`: the same queue as the Home tab, every item waiting on the person (no
+    "recently done"), as one message within Slack's 50 blocks."""
+    planner = SlaPlanner(playbook)
+    groups = [g for g in queue_for(user_email, handoffs, due_of=lambda h: plan_due(h, planner),
+                                   is_manager=is_manager) if g.key != "done"]
+    waiting = sum(len(g.items) for g in groups)
+    blocks = [kit.section(f"*Waiting on you* ({waiting})")]
+    if not groups:
+        return [*blocks, kit.context("Nothing needs you right now. 🎉")]
+    for group in groups:
+        lines = [_line(group.key, item, user_ids, now).replace("\n", " · ", 1) for item in group.items]
+        blocks += [kit.section(f"*{literal(group.title)}* ({len(group.items)})")]
+        blocks += [kit.section(text) for text in kit.pack_lines([f"• {line}" for line in lines])]
+    if len(blocks) > kit.MESSAGE_BLOCKS_MAX:
+        blocks = [*blocks[: kit.MESSAGE_BLOCKS_MAX - 1], kit.context("…and more: the Home tab lists them by group.")]
+    return blocks
+
+
 def _line(key: str, item: QueueItem, user_ids: Mapping[str, str], now: datetime) -> str:
     h, due = item.handoff, item.due
     title = f"*{literal(h.deal.account)}* · {literal(h.deal.name)}"
