@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, default_config_path, load_playbook, playbook_json_schema
+from bot.platforms import default_platform, placement_problems, platform_of
 from bot.settings import Settings
+from core.playbook import Platform
 from core.stages import stage_key
 
 
@@ -75,17 +78,44 @@ def _check_config(args: argparse.Namespace) -> int:
         print(f"\n{path}: {len(exc.problems)} problem(s); fix them and run `baton check-config` again.",
               file=sys.stderr)
         return 1
+    configured = configured_platforms()
+    if problems := placement_problems(playbook, path, configured):
+        error = ConfigError(problems, source=str(path))
+        print(error, file=sys.stderr)
+        print(f"\n{path}: {len(problems)} problem(s) with where handoffs live; fix them and run "
+              "`baton check-config` again.", file=sys.stderr)
+        return 1
     print(f"{path} is valid: {len(playbook.segments)} segments, {len(playbook.sections)} sections, "
           f"{len(playbook.fields)} fields.")
+    names = " and ".join(p.value.title() for p in sorted(configured)) or "no chat platform (demo only)"
+    print(f"  chat: {names} configured; a segment that names no platform lives in "
+          f"{default_platform(configured).value.title()}")
     stages = ", ".join(repr(s) for s in playbook.trigger_stages)
     keys = ", ".join(sorted({stage_key(s) for s in playbook.trigger_stages}))
     print(f"  a handoff starts when a deal reaches {stages} (matched ignoring case, spaces, "
           f"underscores and hyphens: {keys})")
     for seg in playbook.segments:
         required = playbook.required_fields(seg.id)
-        print(f"  {seg.id}: handoff in a {seg.place.value}, {len(required)} required fields, "
+        where = platform_of(playbook, seg.id, configured)
+        place = "thread" if where is Platform.TEAMS else seg.place.value
+        print(f"  {seg.id}: handoff in a {where.value.title()} {place}, {len(required)} required fields, "
               f"CSM pool of {len(seg.csm_pool)}")
     return 0
+
+
+def configured_platforms(env: Mapping[str, str] | None = None) -> set[Platform]:
+    """The chat platforms this environment has credentials for (Teams config errors surface
+    when `baton serve` starts; here an unusable Teams setup counts as not configured)."""
+    from bot.teams.config import TeamsConfig, TeamsConfigError
+
+    env = os.environ if env is None else env
+    found = {Platform.SLACK} if env.get("SLACK_BOT_TOKEN") else set()
+    try:
+        if TeamsConfig.from_env(env) is not None:
+            found.add(Platform.TEAMS)
+    except TeamsConfigError:
+        pass
+    return found
 
 
 def _config_schema(args: argparse.Namespace) -> int:

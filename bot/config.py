@@ -95,6 +95,13 @@ def load_playbook(path: str | Path) -> Playbook:
     return playbook
 
 
+def problem_at(path: str | Path, loc: Loc, message: str, hint: str | None = None) -> Problem:
+    """A problem found after validation (credentials missing for a segment's platform, say),
+    placed on the line of `loc` in the file as written."""
+    root, _, _ = _parse(_read(Path(path), str(path)), str(path))
+    return _at(_resolve(root, loc).node, dotted_path(loc), message, hint)
+
+
 def playbook_json_schema() -> dict[str, Any]:
     """The playbook's JSON Schema, so editors (yaml-language-server) flag mistakes as you type."""
     schema = Playbook.model_json_schema()
@@ -217,7 +224,7 @@ def _duplicate_keys(root: yaml.Node) -> list[Problem]:
                     earlier = first[key.value].start_mark.line + 1
                     message = (f"duplicate key '{key.value}' (first on line {earlier}, again on line "
                                f"{key.start_mark.line + 1}); YAML would silently keep only the last one")
-                    problems.append(_at(key, _path((*loc, key.value)), message, "keep one of them"))
+                    problems.append(_at(key, dotted_path((*loc, key.value)), message, "keep one of them"))
                 first.setdefault(key.value, key)
                 walk(value, (*loc, key.value))
 
@@ -283,7 +290,7 @@ def _union_problems(
         error["msg"].removeprefix("Input should be ").split(",")[0] for items in chosen for error, _ in items
     )
     node = chosen[0][0][1].node
-    return [_at(node, _path(prefix), "Input should be " + " or ".join(wanted), _description(prefix))]
+    return [_at(node, dotted_path(prefix), "Input should be " + " or ".join(wanted), _description(prefix))]
 
 
 def _resolve(root: yaml.Node, loc: Loc, *, missing: bool = False) -> _Place:
@@ -319,10 +326,10 @@ def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
 def _problem(root: yaml.Node, error: ErrorDetails, place: _Place) -> Problem:
     kind, loc = error["type"], place.matched
     if kind == "missing":
-        return _at(place.node, _path(loc), f"missing key '{loc[-1]}'", _description(loc))
+        return _at(place.node, dotted_path(loc), f"missing key '{loc[-1]}'", _description(loc))
     if kind in {"extra_forbidden", "invalid_key"}:  # invalid_key: a key YAML read as a number
         return _unknown_key(root, (*loc[:-1], str(loc[-1])), place.node)
-    return _at(place.node, _path(loc), _message(error), _hint(error, loc))
+    return _at(place.node, dotted_path(loc), _message(error), _hint(error, loc))
 
 
 def _unknown_key(root: yaml.Node, loc: Loc, value: yaml.Node) -> Problem:
@@ -334,8 +341,8 @@ def _unknown_key(root: yaml.Node, loc: Loc, value: yaml.Node) -> Problem:
     known = list(model.model_fields) if model else []
     close = difflib.get_close_matches(key, known, n=1)
     if close:
-        return _at(where, _path(loc), f"unknown key '{key}' — did you mean '{close[0]}'?")
-    return _at(where, _path(loc), f"unknown key '{key}'", f"expected one of: {', '.join(known)}" if known else None)
+        return _at(where, dotted_path(loc), f"unknown key '{key}' — did you mean '{close[0]}'?")
+    return _at(where, dotted_path(loc), f"unknown key '{key}'", f"expected one of: {', '.join(known)}" if known else None)
 
 
 def _message(error: ErrorDetails) -> str:
@@ -447,7 +454,7 @@ def _at(node: yaml.Node, path: str, message: str, hint: str | None = None) -> Pr
     return Problem(path, mark.line + 1, mark.column + 1, message, hint)
 
 
-def _path(loc: Loc) -> str:
+def dotted_path(loc: Loc) -> str:
     """('sections', 2, 'fields', 0, 'type') -> 'sections[2].fields[0].type'."""
     text = ""
     for part in loc:

@@ -123,6 +123,13 @@ class Place(StrEnum):
     THREAD = "thread"
 
 
+class Platform(StrEnum):
+    """The chat platform a segment's handoffs live on (each has its own adapter)."""
+
+    SLACK = "slack"
+    TEAMS = "teams"
+
+
 def _duration(value: str | None) -> str | None:
     if value is not None:
         parse_duration(value)
@@ -181,7 +188,8 @@ class Segment(_Strict):
     crm_values: list[str] = Field(default_factory=list)
     min_amount: Decimal | None = Field(default=None, ge=0)
     max_amount: Decimal | None = Field(default=None, ge=0)
-    place: Place = Place.THREAD
+    place: Place = Place.THREAD  # Slack: a channel per deal or a thread; Teams: always a thread
+    platform: Platform | None = None  # None: the one chat platform configured (Slack when both are)
     live_call_required: bool = False
     csm_pool: list[str] = Field(default_factory=list)
     slas: Slas | None = None
@@ -230,6 +238,15 @@ class Channels(_Strict):
             if spec or conv:
                 raise ValueError(f"write the placeholder plainly as {{{name}}}, without ! or :")
         return value
+
+
+class TeamsPlaces(_Strict):
+    """Where handoffs live in Microsoft Teams: one thread per deal in a channel of a team Baton
+    is installed in. The ids are in the channel's link ("Get link to channel")."""
+
+    channel_id: Annotated[str, Field(pattern=r"^19:[^\s]+@thread\.(tacv2|skype)$")] | None = None
+    managers_channel_id: Annotated[str, Field(pattern=r"^19:[^\s]+@thread\.(tacv2|skype)$")] | None = None
+    service_url: str = "https://smba.trafficmanager.net/teams/"  # replaced by what Teams tells Baton
 
 
 class QuietHours(_Strict):
@@ -338,6 +355,7 @@ class Playbook(_Strict):
     slas: Slas = Slas()
     roles: Roles = Roles()
     channels: Channels = Channels()
+    teams: TeamsPlaces = TeamsPlaces()
     quiet_hours: QuietHours = QuietHours()
     thresholds: Thresholds = Thresholds()
     llm: LlmPolicy = LlmPolicy()

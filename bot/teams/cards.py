@@ -18,10 +18,14 @@ class Button(NamedTuple):
     verb: str
     data: dict[str, Any]
     style: str = "default"  # "positive" | "destructive" | "default"
+    dialog: bool = False  # opens a dialog (task module): Action.Execute cannot, Action.Submit can
 
 
 def execute(button: Button) -> dict[str, Any]:
     data = {**button.data, "verb": button.verb}
+    if button.dialog:  # Teams opens a dialog for an Action.Submit whose data asks for task/fetch
+        return {"type": "Action.Submit", "title": button.title, "style": button.style,
+                "data": {**data, "msteams": {"type": "task/fetch"}}}
     return {"type": "Action.Execute", "title": button.title, "verb": button.verb, "data": data,
             "style": button.style,
             "fallback": {"type": "Action.Submit", "title": button.title, "data": data}}

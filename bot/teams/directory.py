@@ -57,6 +57,18 @@ class TeamsDirectory:
                                 .order_by(TEAMS_CONVERSATIONS.c.updated_at.desc()).limit(1)).scalar_one_or_none()
         return ConversationReference().deserialize(data) if data is not None else None
 
+    def latest_service(self) -> tuple[str, str] | None:
+        """(service URL, tenant id) from the newest conversation Teams sent Baton: Teams names the
+        regional endpoint to call back on every activity, and it can change."""
+        with self._engine.connect() as conn:
+            data = conn.execute(select(TEAMS_CONVERSATIONS.c.reference)
+                                .order_by(TEAMS_CONVERSATIONS.c.updated_at.desc()).limit(1)).scalar_one_or_none()
+        if data is None:
+            return None
+        reference = ConversationReference().deserialize(data)
+        tenant = reference.conversation.tenant_id if reference.conversation is not None else None
+        return (reference.service_url, tenant or "") if reference.service_url else None
+
     def person(self, user_id: str) -> TeamsPerson | None:
         with self._engine.connect() as conn:
             row = conn.execute(select(TEAMS_PEOPLE).where(TEAMS_PEOPLE.c.user_id == user_id)).mappings().first()

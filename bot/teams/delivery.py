@@ -1,0 +1,389 @@
+"""Delivers domain events to Microsoft Teams: a thread per deal in the configured channel with
+the handoff card, the CSM's brief, the managers' exception request, notices and nudges.
+
+As in Slack (bot/slack/notifier.py), each delivery is a list of named steps and a finished step
+is recorded, so a delivery retried after a crash or a 429 resumes where it stopped and never
+posts twice. Posted messages are remembered (`teams.thread`, `teams.card`, ...) so later events
+update the card in place. People are found by email: from who has talked to Baton, else from
+the team's roster; someone Baton cannot reach personally is @mentioned in the thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
+from botframework.connector.models import ErrorResponseException
+
+from bot.delivery import RetryLater, Undeliverable
+from bot.notices import notices_for
+from bot.teams import render
+from bot.teams.cards import Button, execute
+from bot.teams.directory import TeamsDirectory, TeamsPerson
+from bot.teams.proactive import NotReachable, Posted, TeamsMessenger, card_message
+from core import events as ev
+from core.errors import HandoffNotFound
+from core.handoff import Handoff
+from core.playbook import Playbook
+from core.presentation.brief import brief
+from core.presentation.card import handoff_card
+from core.presentation.due import plan_due
+from core.presentation.nudges import still_due
+from core.presentation.queue import AE_HOLDS_PACKET
+from core.services import HandoffService
+from core.sla import SlaPlanner, Timer
+from storage.chat_refs import ChatRefs
+
+log = logging.getLogger(__name__)
+PREFIX = "teams."
+ROSTER_EVERY_SECONDS = 300.0  # look a missing person up in the team's roster at most this often
+
+Step = Callable[[], Awaitable[str]]
+PlanOf = Callable[[Handoff], list[Timer]]
+
+
+@dataclass(frozen=True)
+class TeamsSite:
+    """Where Teams conversations start: the service URL and tenant Teams gave Baton, the
+    channel for handoff threads and the one for managers (the same when not set)."""
+
+    service_url: str
+    tenant_id: str
+    channel_id: str
+    managers_channel_id: str
+
+
+class TeamsDelivery:
+    def __init__(
+        self, *, adapter: CloudAdapter, messenger: TeamsMessenger, directory: TeamsDirectory, app_id: str,
+        service: HandoffService, playbook: Playbook, refs: ChatRefs, now: Callable[[], datetime],
+        tenant_id: str = "", plan: PlanOf | None = None,
+    ) -> None:
+        self._adapter = adapter
+        self._messenger = messenger
+        self._directory = directory
+        self._app_id = app_id
+        self._service = service
+        self._playbook = playbook
+        self._refs = refs
+        self._now = now
+        self._tenant_id = tenant_id
+        planner = SlaPlanner(playbook)
+        self._plan: PlanOf = plan or (lambda h: planner.plan(h, lambda _: None))
+        self._roster_checked = -ROSTER_EVERY_SECONDS
+
+    # -- the outbox target ---------------------------------------------------------------------
+
+    async def deliver(self, event: ev.Event, key: str) -> None:
+        try:
+            await self._deliver(event, key)
+        except ErrorResponseException as exc:
+            raise _retry_or_refuse(exc) from exc
+        except NotReachable as exc:
+            raise Undeliverable(f"nobody to reach in Teams for {exc}") from exc
+
+    async def _deliver(self, event: ev.Event, key: str) -> None:
+        if isinstance(event, ev.NudgeDue):
+            await self._nudge(event, key)
+            return
+        if isinstance(event, ev.WeeklyDigestDue | ev.NudgeSnoozed):
+            return  # the digest is posted by the reporting job; a snooze was answered in place
+        handoff = await asyncio.to_thread(self._service.get, event.handoff_id)
+        d = _Delivery(self, key, handoff)
+        await d.load()
+        handler = _HANDLERS.get(type(event), TeamsDelivery._other)
+        await handler(self, d, event)
+
+    # -- where conversations start -------------------------------------------------------------
+
+    async def site(self) -> TeamsSite:
+        places = self._playbook.teams
+        if places.channel_id is None:
+            raise Undeliverable("teams.channel_id is not set in app.yaml: Baton has no channel for handoff threads")
+        learned = await asyncio.to_thread(self._directory.latest_service)
+        service_url, tenant = learned or (places.service_url, self._tenant_id)
+        return TeamsSite(service_url=service_url, tenant_id=self._tenant_id or tenant, channel_id=places.channel_id,
+                         managers_channel_id=places.managers_channel_id or places.channel_id)
+
+    def channel_reference(self, site: TeamsSite, channel_id: str) -> ConversationReference:
+        return ConversationReference(
+            channel_id="msteams", service_url=site.service_url, bot=ChannelAccount(id=f"28:{self._app_id}"),
+            conversation=ConversationAccount(id=channel_id, is_group=True, conversation_type="channel",
+                                             tenant_id=site.tenant_id))
+
+    async def person(self, email: str) -> TeamsPerson | None:
+        """The Teams user with this email: known from an earlier activity, else from the roster."""
+        known = await asyncio.to_thread(self._directory.by_email, email)
+        if known is not None:
+            return known
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._roster_checked < ROSTER_EVERY_SECONDS:
+            return None
+        self._roster_checked = loop.time()
+        site = await self.site()
+        members: list[Any] = []
+
+        async def read(turn_context: TurnContext) -> None:
+            members.extend(await TeamsInfo.get_members(turn_context))
+
+        await self._adapter.continue_conversation(self.channel_reference(site, site.channel_id), read, self._app_id)
+        for member in members:
+            address = getattr(member, "email", None) or getattr(member, "user_principal_name", None)
+            await asyncio.to_thread(self._directory.record, TeamsPerson(
+                user_id=member.id, aad_object_id=getattr(member, "aad_object_id", None), name=member.name,
+                email=address))
+        return await asyncio.to_thread(self._directory.by_email, email)
+
+    # -- events --------------------------------------------------------------------------------
+
+    async def _opened(self, d: _Delivery, event: ev.Event) -> None:
+        h = d.handoff
+        people = [p for p in [await self.person(h.ae.email), await self.person(h.csm.email),
+                              *[await self.person(m) for m in self._manager_emails()]] if p is not None]
+
+        async def open_thread() -> str:
+            site = await self.site()
+            intro = f"New handoff: {h.deal.account} ({h.deal.name})."
+            posted = await self._messenger.open_thread(
+                service_url=site.service_url, tenant_id=site.tenant_id, channel_id=site.channel_id,
+                first=card_message(await asyncio.to_thread(d.card), people, intro))
+            await asyncio.to_thread(self._directory.remember, posted.reference)
+            await d.set_ref("thread", posted.reference.conversation.id)
+            await d.set_ref("card", posted.activity_id)
+            return posted.activity_id
+
+        await d.step("thread", open_thread)
+        for audience in ("csm", "ae"):
+            await d.tell(audience, event)
+
+    async def _refresh(self, d: _Delivery, event: ev.Event) -> None:
+        await d.refresh_card()
+
+    async def _submitted(self, d: _Delivery, event: ev.Event) -> None:
+        await d.refresh_card()
+        await d.tell("csm", event, card=render.brief_card(brief(d.handoff, self._playbook)), ref="brief")
+
+    async def _override_requested(self, d: _Delivery, event: ev.Event) -> None:
+        request = d.handoff.overrides[-1]
+        managers = [p for p in [await self.person(m) for m in self._manager_emails()] if p is not None]
+        card = render.exception_card(
+            handoff_id=d.handoff.id, account=d.handoff.deal.account, asked_by=d.handoff.ae.email,
+            reason=request.reason, missing=self._labels(request.missing), manager_ids=[m.user_id for m in managers])
+
+        async def ask() -> str:
+            posted = await d.in_thread(card_message(card, managers, "An exception needs a decision."))
+            await d.set_ref("exception", posted.activity_id)
+            return posted.activity_id
+
+        await d.step("ask_managers", ask)
+        await d.refresh_card()
+
+    async def _override_decided(self, d: _Delivery, event: ev.Event) -> None:
+        request = d.handoff.overrides[-1]
+        exception_id, thread = d.refs.get("exception"), await d.thread()
+        if exception_id and thread is not None:
+            word = "Approved" if request.approved else "Denied"
+            decided = f"{word} by {request.decided_by}" + (f": {request.note}" if request.note else "")
+            card = render.exception_card(handoff_id=d.handoff.id, account=d.handoff.deal.account,
+                                         asked_by=d.handoff.ae.email, reason=request.reason,
+                                         missing=self._labels(request.missing), decided=decided)
+            await d.step("update_request", lambda: d.update(Posted(thread, exception_id), card))
+        await d.refresh_card()
+        await d.tell("ae", event)
+
+    async def _escalated(self, d: _Delivery, event: ev.Event) -> None:
+        await d.close_brief("Sent back to the AE")
+        await d.refresh_card()
+        await d.tell("ae", event)
+
+    async def _flipped(self, d: _Delivery, event: ev.Event) -> None:
+        await d.close_brief("Accepted")
+        await d.refresh_card()
+        await d.announce("channel", event)
+
+    async def _other(self, d: _Delivery, event: ev.Event) -> None:
+        await d.refresh_card()
+        for audience in ("channel", "managers", "csm", "ae"):
+            if audience in ("csm", "ae"):
+                await d.tell(audience, event)
+            else:
+                await d.announce(audience, event)
+
+    async def _nudge(self, event: ev.NudgeDue, key: str) -> None:
+        if not event.lead:
+            return  # folded into another nudge's message
+        handoffs = {}
+        for ref in event.items:
+            try:
+                handoffs[ref["h"]] = await asyncio.to_thread(self._service.get, ref["h"])
+            except HandoffNotFound:  # gone since the sweep: simply not nudged
+                continue
+        items = still_due(event.items, event.recipient, handoffs, self._plan)
+        if not items:
+            return
+        now = self._now()
+        lines = [f"{'Escalation' if i.escalation else 'Reminder'}: {i.timer.label} for {i.handoff.deal.account}"
+                 f" ({render.when(i.timer.due_at)}{', overdue' if i.timer.due_at <= now else ''})" for i in items]
+        person = await self.person(event.recipient) if "@" in event.recipient else None
+        first = items[0].handoff
+        d = _Delivery(self, key, first)
+        await d.load()
+        if person is None:
+            log.warning("Teams nudge %s: no Teams user for %s; posted in the thread", key, event.recipient)
+        await d.step("nudge", lambda: d.reach(person, render.notice_card(*lines), " ".join(lines[:1])))
+
+    # -- small helpers -------------------------------------------------------------------------
+
+    def _manager_emails(self) -> list[str]:
+        roles = self._playbook.roles
+        return [m for m in (*roles.sales_managers, *roles.cs_managers) if "@" in m and not m.startswith("@")]
+
+    def _labels(self, field_ids: tuple[str, ...]) -> list[str]:
+        labels = {f.id: f.label for f in self._playbook.fields}
+        return [labels.get(f, f) for f in field_ids]
+
+
+class _Delivery:
+    """One outbox message's delivery to Teams: its recorded steps and the handoff's Teams refs."""
+
+    def __init__(self, target: TeamsDelivery, key: str, handoff: Handoff) -> None:
+        self.t = target
+        self.key = key
+        self.handoff = handoff
+        self.refs: dict[str, str] = {}
+
+    async def load(self) -> None:
+        stored = await asyncio.to_thread(self.t._refs.all, self.handoff.id)
+        self.refs = {k.removeprefix(PREFIX): v for k, v in stored.items() if k.startswith(PREFIX)}
+
+    async def step(self, name: str, action: Step) -> str:
+        step_key = f"{self.key}:teams:{name}"
+        done = await asyncio.to_thread(self.t._refs.step_result, step_key)
+        if done is not None:
+            return done
+        result = await action()
+        await asyncio.to_thread(self.t._refs.record_step, step_key, result, at=self.t._now())
+        return result
+
+    async def set_ref(self, name: str, value: str) -> None:
+        self.refs[name] = value
+        await asyncio.to_thread(self.t._refs.set, self.handoff.id, PREFIX + name, value, at=self.t._now())
+
+    async def thread(self) -> ConversationReference | None:
+        conversation = self.refs.get("thread")
+        return await asyncio.to_thread(self.t._directory.reference, conversation) if conversation else None
+
+    def card(self) -> dict[str, Any]:
+        h, now = self.handoff, self.t._now()
+        view = handoff_card(h, self.t._playbook, plan_due(h, SlaPlanner(self.t._playbook)))
+        ids = {role: [p.user_id for p in [self._known(person.email)] if p]
+               for role, person in (("csm", h.csm), ("ae", h.ae))}
+        return render.handoff_card(view, now=now, csm_ids=ids["csm"], ae_ids=ids["ae"])
+
+    def _known(self, email: str) -> TeamsPerson | None:
+        return self.t._directory.by_email(email)
+
+    async def in_thread(self, activity: Any) -> Posted:
+        thread = await self.thread()
+        if thread is None:
+            raise Undeliverable("the handoff has no Teams thread yet")
+        return await self.t._messenger.send(thread, activity)
+
+    async def update(self, posted: Posted, card: dict[str, Any]) -> str:
+        await self.t._messenger.update(posted, card_message(card))
+        return posted.activity_id
+
+    async def refresh_card(self) -> None:
+        """The card in the thread always shows the handoff as it is now, so replays converge."""
+        thread, card_id = await self.thread(), self.refs.get("card")
+        if thread is None or not card_id:
+            return
+        card = await asyncio.to_thread(self.card)
+        await self.step("card", lambda: self.update(Posted(thread, card_id), card))
+
+    async def reach(self, person: TeamsPerson | None, card: dict[str, Any], text: str) -> str:
+        """Tell one person: their personal chat, else an @mention in the handoff's thread."""
+        thread = await self.thread()
+        if person is None:
+            if thread is None:
+                raise NotReachable(text)
+            return (await self.t._messenger.send(thread, card_message(card, (), text))).activity_id
+        site = await self.t.site()
+        posted = await self.t._messenger.tell(person, card_message(card, (), text), service_url=site.service_url,
+                                              tenant_id=site.tenant_id, thread=thread)
+        return json.dumps({"conversation": posted.reference.conversation.id, "activity": posted.activity_id})
+
+    async def tell(self, audience: str, event: ev.Event, *, card: dict[str, Any] | None = None,
+                   ref: str | None = None) -> None:
+        """The notice for the AE or the CSM, to them; `card` replaces the plain notice card."""
+        texts = [n.text for n in notices_for(event, self.handoff, self.t._playbook) if n.to == audience]
+        if not texts and card is None:
+            return
+        email = self.handoff.ae.email if audience == "ae" else self.handoff.csm.email
+        person = await self.t.person(email)
+        body = card or render.notice_card(*texts)
+        if audience == "ae" and card is None and self.handoff.status in AE_HOLDS_PACKET:
+            fill = Button("Fill packet", "fill_packet", {"handoff_id": self.handoff.id}, "positive", dialog=True)
+            body["actions"] = [execute(fill)]
+        where = await self.step(f"tell_{audience}", lambda: self.reach(person, body, " ".join(texts)))
+        if ref is not None:
+            await self.set_ref(ref, where)
+
+    async def announce(self, audience: str, event: ev.Event) -> None:
+        texts = [n.text for n in notices_for(event, self.handoff, self.t._playbook) if n.to == audience]
+        if texts and await self.thread() is not None:
+            await self.step(f"announce_{audience}", lambda: self._post(texts))
+
+    async def _post(self, texts: list[str]) -> str:
+        return (await self.in_thread(card_message(render.notice_card(*texts), (), " ".join(texts)))).activity_id
+
+    async def close_brief(self, outcome: str) -> None:
+        """Take Accept / Escalate off the CSM's copy of the brief once one was used."""
+        where = self.refs.get("brief", "")
+        if not where.startswith("{"):
+            return
+        sent = json.loads(where)
+        reference = await asyncio.to_thread(self.t._directory.reference, sent["conversation"])
+        if reference is None:
+            return
+        card = render.brief_card(brief(self.handoff, self.t._playbook), with_buttons=False)
+        card["body"].append({"type": "TextBlock", "text": f"**{outcome}**", "wrap": True})
+        await self.step("close_brief", lambda: self.update(Posted(reference, sent["activity"]), card))
+
+
+def _retry_or_refuse(exc: ErrorResponseException) -> Exception:
+    """Teams' answer as the dispatcher's outcome: 429 and 5xx wait, other refusals need a person."""
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    if status == 429:
+        header = getattr(response, "headers", {}).get("Retry-After", "1")
+        try:
+            wait = float(header)
+        except ValueError:
+            wait = 1.0
+        return RetryLater(wait, "Teams asked Baton to slow down (429)", counts=False)
+    if status is None or status >= 500:
+        return RetryLater(5.0, f"Teams is unavailable ({status})")
+    return Undeliverable(f"Teams refused ({status}): {exc}")
+
+
+_HANDLERS: dict[type[ev.Event], Callable[[TeamsDelivery, _Delivery, ev.Event], Awaitable[None]]] = {
+    ev.HandoffOpened: TeamsDelivery._opened,
+    ev.PacketEdited: TeamsDelivery._refresh,
+    ev.MilestoneRecorded: TeamsDelivery._other,
+    ev.PacketSubmitted: TeamsDelivery._submitted,
+    ev.OverrideRequested: TeamsDelivery._override_requested,
+    ev.OverrideApproved: TeamsDelivery._override_decided,
+    ev.OverrideDenied: TeamsDelivery._override_decided,
+    ev.HandoffEscalated: TeamsDelivery._escalated,
+    ev.OwnershipFlipped: TeamsDelivery._flipped,
+}
