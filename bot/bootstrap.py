@@ -10,22 +10,27 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
+from bot.chat_routing import by_platform
 from bot.config import ConfigError, Problem, default_config_path, load_playbook
 from bot.crm.wiring import register_targets, routes_for
-from bot.dispatcher import OutboxDispatcher
+from bot.dispatcher import Deliver, OutboxDispatcher
+from bot.platforms import placement_problems
 from bot.settings import Settings
 from bot.sla import SlaRuntime
 from core.clock import SystemClock
 from core.deal_changes import DealChanges
-from core.playbook import Playbook
+from core.playbook import Platform, Playbook
 from core.ports import Clock
 from core.services import HandoffService
 from storage.chat_refs import ChatRefs
 from storage.engine import make_engine
 from storage.migrate import upgrade
+from storage.outbox import CHAT
 
 if TYPE_CHECKING:
     from bot.slack.app import SlackRuntime
+    from bot.teams.config import TeamsConfig
+    from bot.teams.runtime import TeamsRuntime
 
 
 @dataclass
@@ -37,6 +42,7 @@ class Baton:
     clock: Clock
     sla: SlaRuntime
     slack: SlackRuntime | None = None
+    teams: TeamsRuntime | None = None
     dispatcher: OutboxDispatcher | None = None  # delivers every outbox target (chat, webhook, crm)
 
     @property
@@ -47,10 +53,17 @@ class Baton:
 
 def bootstrap(
     settings: Settings, *, clock: Clock | None = None, playbook: Playbook | None = None,
-    migrate: bool = True,
+    migrate: bool = True, teams: TeamsConfig | None = None,
 ) -> Baton:
-    """Load the playbook (raising ConfigError when it is bad), upgrade the schema, wire services."""
-    playbook = playbook or load_playbook(settings.config_path or default_config_path())
+    """Load the playbook (raising ConfigError when it is bad), upgrade the schema, wire services.
+
+    Slack runs when SLACK_BOT_TOKEN is set, Teams when `teams` (from the environment) is given;
+    a playbook that places a segment on a platform without credentials is refused here."""
+    path = None if playbook is not None else settings.config_path or default_config_path()
+    playbook = playbook or load_playbook(path or default_config_path())
+    configured = {p for p, on in ((Platform.SLACK, settings.slack_bot_token), (Platform.TEAMS, teams)) if on}
+    if problems := placement_problems(playbook, path, configured):
+        raise ConfigError(problems, source=str(path or "app.yaml"))
     if migrate:
         upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -60,10 +73,19 @@ def bootstrap(
     service = HandoffService(playbook=playbook, uow=sla.sweeper.unit_of_work, clock=clock)
     baton = Baton(settings=settings, playbook=playbook, engine=engine, service=service, clock=clock, sla=sla)
     baton.slack = _slack(baton) if settings.slack_bot_token else None
-    # One dispatcher, one delivery function per target: chat (registered by the chat adapter),
-    # then the CRM and webhook targets; a target without a function here is never claimed.
+    if teams is not None:
+        from bot.teams.runtime import build_teams  # botbuilder loads only when Teams is configured
+
+        baton.teams = build_teams(teams, baton)
+    # One dispatcher, one delivery function per target: chat (the adapter that owns each
+    # handoff), then the CRM and webhook targets; a target without a function is never claimed.
     baton.dispatcher = baton.slack.dispatcher if baton.slack else OutboxDispatcher(
         engine=engine, deliver=None, clock=clock)
+    if baton.teams is not None:
+        chat: dict[Platform, Deliver] = {Platform.TEAMS: baton.teams.delivery.deliver}
+        if baton.slack is not None:
+            chat[Platform.SLACK] = baton.dispatcher.targets_deliver(CHAT)
+        baton.dispatcher.register(CHAT, by_platform(service=service, playbook=playbook, deliverers=chat))
     register_targets(baton, baton.dispatcher)
     return baton
 

@@ -181,7 +181,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"baton: refusing to serve Teams: {exc}", file=sys.stderr)
         return 2
     try:
-        baton = bootstrap(settings)
+        baton = bootstrap(settings, teams=teams)
     except ConfigError as exc:
         print(f"baton: refusing to start, the playbook is invalid:\n{exc}", file=sys.stderr)
         return 2
@@ -191,12 +191,12 @@ def _serve(args: argparse.Namespace) -> int:
         try:
             asyncio.run(check_slack_credentials(
                 api_url=settings.slack_api_url, bot_token=settings.slack_bot_token.get_secret_value()))
-            asyncio.run(serve(baton, teams=teams))
+            asyncio.run(serve(baton))
         except SlackCredentialsError as exc:
             print(f"baton: refusing to start: {exc}", file=sys.stderr)
             return 2
         return 0
-    asyncio.run(serve(baton, teams=teams))
+    asyncio.run(serve(baton))
     return 0
 
 

@@ -57,6 +57,10 @@ class OutboxDispatcher:
         """Deliver the messages written for `target` with `deliver` (one function per target)."""
         self._targets[target] = deliver
 
+    def targets_deliver(self, target: str) -> Deliver:
+        """The delivery function registered for `target` (to wrap it, as a router does)."""
+        return self._targets[target]
+
     @property
     def targets(self) -> tuple[str, ...]:
         return tuple(self._targets)

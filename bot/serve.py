@@ -18,22 +18,18 @@ from bot.bootstrap import Baton
 from bot.http_server import build_app
 from bot.scheduler import build_scheduler
 from bot.slack.credentials import open_socket
-from bot.teams.config import TeamsConfig
 
 log = logging.getLogger(__name__)
 
 
-async def serve(baton: Baton, *, host: str = "0.0.0.0", teams: TeamsConfig | None = None) -> None:
+async def serve(baton: Baton, *, host: str = "0.0.0.0") -> None:
+    """Serve every configured platform from one process: Slack, Teams or both (bootstrap built them)."""
     socket_mode = baton.slack is not None and baton.settings.slack_app_token is not None
-    endpoint = None
-    if teams is not None:
-        from bot.teams.endpoint import (
-            TeamsEndpoint,  # botbuilder loads only when Teams is configured
-        )
-
-        endpoint = TeamsEndpoint(teams, engine=baton.engine, on_timezone=baton.sla.learn_timezone)
+    endpoint = baton.teams.endpoint if baton.teams is not None else None
+    if baton.teams is not None:
+        config = baton.teams.config
         log.info("Teams: /api/messages is served (%s)",
-                 "UNAUTHENTICATED local testing" if teams.insecure_local else f"app {teams.APP_ID}")
+                 "UNAUTHENTICATED local testing" if config.insecure_local else f"app {config.APP_ID}")
     app = build_app(baton, slack_over_http=not socket_mode, teams=endpoint)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

@@ -19,9 +19,10 @@ SIZE = (int(WIDTH_IN * DPI), int(HEIGHT_IN * DPI))
 RED = "#c0392b"
 
 
-def render_digest(data: DigestData) -> ChartImage:
-    """The PNG with its alt text and red-flag lines, ready for any chat adapter or a file."""
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
+def render_digest(data: DigestData, *, dpi: int = DPI) -> ChartImage:
+    """The PNG with its alt text and red-flag lines, ready for any chat adapter or a file;
+    a lower `dpi` makes a smaller picture (Teams carries it inside a card of at most ~28 KB)."""
+    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     fig.suptitle(f"Handoff metrics: {data.label}", fontsize=14)
     completion, touch, segments, overdue = fig.subplots(2, 2).flat
@@ -30,9 +31,9 @@ def render_digest(data: DigestData) -> ChartImage:
     _segments(segments, data)
     _overdue(overdue, data)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    fig.savefig(buffer, format="png", dpi=dpi)
     return ChartImage(png=buffer.getvalue(), alt_text=alt_text(data), red_flags=data.red_flags,
-                      width=SIZE[0], height=SIZE[1])
+                      width=int(WIDTH_IN * dpi), height=int(HEIGHT_IN * dpi))
 
 
 def _completion(ax: Axes, data: DigestData) -> None:

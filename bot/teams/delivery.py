@@ -23,9 +23,13 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 from botframework.connector.models import ErrorResponseException
+from msrest.exceptions import ClientRequestError
+from sqlalchemy.engine import Engine
 
 from bot.delivery import RetryLater, Undeliverable
 from bot.notices import notices_for
+from bot.reporting.teams_card import metrics_card
+from bot.sla import period_of
 from bot.teams import render
 from bot.teams.cards import Button, execute
 from bot.teams.directory import TeamsDirectory, TeamsPerson
@@ -66,7 +70,7 @@ class TeamsDelivery:
     def __init__(
         self, *, adapter: CloudAdapter, messenger: TeamsMessenger, directory: TeamsDirectory, app_id: str,
         service: HandoffService, playbook: Playbook, refs: ChatRefs, now: Callable[[], datetime],
-        tenant_id: str = "", plan: PlanOf | None = None,
+        tenant_id: str = "", plan: PlanOf | None = None, engine: Engine | None = None,
     ) -> None:
         self._adapter = adapter
         self._messenger = messenger
@@ -80,6 +84,7 @@ class TeamsDelivery:
         planner = SlaPlanner(playbook)
         self._plan: PlanOf = plan or (lambda h: planner.plan(h, lambda _: None))
         self._roster_checked = -ROSTER_EVERY_SECONDS
+        self._engine = engine
 
     # -- the outbox target ---------------------------------------------------------------------
 
@@ -88,6 +93,8 @@ class TeamsDelivery:
             await self._deliver(event, key)
         except ErrorResponseException as exc:
             raise _retry_or_refuse(exc) from exc
+        except ClientRequestError as exc:  # Teams unreachable: wait it out, like any outage
+            raise RetryLater(5.0, f"cannot reach Teams: {type(exc).__name__}") from exc
         except NotReachable as exc:
             raise Undeliverable(f"nobody to reach in Teams for {exc}") from exc
 
@@ -95,8 +102,11 @@ class TeamsDelivery:
         if isinstance(event, ev.NudgeDue):
             await self._nudge(event, key)
             return
-        if isinstance(event, ev.WeeklyDigestDue | ev.NudgeSnoozed):
-            return  # the digest is posted by the reporting job; a snooze was answered in place
+        if isinstance(event, ev.WeeklyDigestDue):
+            await self._weekly(event, key)
+            return
+        if isinstance(event, ev.NudgeSnoozed):
+            return  # answered in place when it was clicked
         handoff = await asyncio.to_thread(self._service.get, event.handoff_id)
         d = _Delivery(self, key, handoff)
         await d.load()
@@ -133,6 +143,7 @@ class TeamsDelivery:
         members: list[Any] = []
 
         async def read(turn_context: TurnContext) -> None:
+            turn_context.activity.channel_data = {}  # a continuation carries none; the SDK expects a dict
             members.extend(await TeamsInfo.get_members(turn_context))
 
         await self._adapter.continue_conversation(self.channel_reference(site, site.channel_id), read, self._app_id)
@@ -240,6 +251,23 @@ class TeamsDelivery:
         if person is None:
             log.warning("Teams nudge %s: no Teams user for %s; posted in the thread", key, event.recipient)
         await d.step("nudge", lambda: d.reach(person, render.notice_card(*lines), " ".join(lines[:1])))
+
+    async def _weekly(self, event: ev.WeeklyDigestDue, key: str) -> None:
+        """The managers' weekly digest: the chart card as a new post in their channel."""
+        if self._engine is None:
+            return
+        start, end = period_of(event)
+        label = f"{start:%b %d} to {end:%b %d, %Y}"
+        engine, thresholds = self._engine, self._playbook.thresholds
+        step_key = f"{key}:teams:digest"
+        if await asyncio.to_thread(self._refs.step_result, step_key) is not None:
+            return
+        card = await asyncio.to_thread(metrics_card, engine, start=start, end=end, label=label, thresholds=thresholds)
+        site = await self.site()
+        posted = await self._messenger.open_thread(
+            service_url=site.service_url, tenant_id=site.tenant_id, channel_id=site.managers_channel_id,
+            first=card_message(card, (), f"Weekly handoff digest, {label}"))
+        await asyncio.to_thread(self._refs.record_step, step_key, posted.activity_id, at=self._now())
 
     # -- small helpers -------------------------------------------------------------------------
 

@@ -22,9 +22,12 @@ from botbuilder.schema.teams import (
     TaskModuleTaskInfo,
 )
 
+from bot.reporting.teams_card import metrics_card
+from bot.teams.actions import TeamsApp
 from bot.teams.commands import COMMANDS, help_text
 from bot.teams.directory import TeamsDirectory, TeamsPerson
 from bot.teams.sending import with_retry_after
+from core.people import Actor
 
 log = logging.getLogger(__name__)
 CARD_VERSION = "1.5"  # Teams desktop/web render Adaptive Cards up to 1.5
@@ -46,10 +49,13 @@ def _valid_zone(name: str | None) -> str | None:
 
 
 class BatonTeamsBot(TeamsActivityHandler):
-    def __init__(self, directory: TeamsDirectory, *, on_timezone: Callable[[str, str], object] | None = None) -> None:
-        """`on_timezone(email, zone)` records a person's time zone where the SLA planner reads it."""
+    def __init__(self, directory: TeamsDirectory, *, on_timezone: Callable[[str, str], object] | None = None,
+                 app: TeamsApp | None = None) -> None:
+        """`on_timezone(email, zone)` records a person's time zone where the SLA planner reads it;
+        `app` is the handoff service (without it only `help` works: a bot for tests of auth)."""
         self.directory = directory
         self.on_timezone = on_timezone
+        self.app = app
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await self._learn(turn_context)
@@ -87,31 +93,91 @@ class BatonTeamsBot(TeamsActivityHandler):
     async def reply(self, turn_context: TurnContext, text: str) -> None:
         await with_retry_after(lambda: turn_context.send_activity(MessageFactory.text(text)))
 
+    async def _actor(self, turn_context: TurnContext) -> Actor:
+        sender = turn_context.activity.from_property
+        assert self.app is not None
+        return await self.app.actor(sender.id if sender else "", sender.aad_object_id if sender else None)
+
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        text = TurnContext.remove_recipient_mention(turn_context.activity) or ""
+        activity = turn_context.activity
+        if isinstance(activity.value, dict) and activity.value.get("verb") and self.app is not None:
+            await self._submitted_card(turn_context, activity.value)  # Action.Submit: clients without Execute
+            return
+        text = TurnContext.remove_recipient_mention(activity) or ""
         words = text.replace("&nbsp;", " ").split()
-        command = words[0].lower() if words else "help"
+        command, rest = (words[0].lower() if words else "help"), " ".join(words[1:])
         if command == "help":
             await self.reply(turn_context, help_text())
-        elif command in {c.title for c in COMMANDS}:
-            await self.reply(turn_context, f"`{command}` is not available in Teams yet; it works in Slack today.")
-        else:
+        elif command not in {c.title for c in COMMANDS}:
             await self.reply(turn_context, f"I don't know `{command}`.\n\n" + help_text())
+        elif self.app is None:
+            await self.reply(turn_context, f"`{command}` needs Baton's handoff service, which this bot runs without.")
+        elif command == "metrics":
+            await self._metrics(turn_context, rest)
+        else:
+            actor = await self._actor(turn_context)
+            conversation = activity.conversation.id if activity.conversation else ""
+            lines = await self.app.command(command, rest, actor, conversation_id=conversation or "")
+            await self.reply(turn_context, "\n\n".join(lines))
+
+    async def _submitted_card(self, turn_context: TurnContext, data: dict[str, Any]) -> None:
+        """An Action.Submit from a card (the Universal Actions fallback): act, then answer the
+        clicker in the conversation, and refresh the card where it was clicked."""
+        assert self.app is not None
+        actor = await self._actor(turn_context)
+        answer = await self.app.execute(str(data["verb"]), data, actor)
+        problem = next((b["text"] for b in answer.get("body", [])[:1] if b.get("color") == "Attention"), None)
+        await self.reply(turn_context, problem or "Done.")
+
+    async def _metrics(self, turn_context: TurnContext, rest: str) -> None:
+        assert self.app is not None
+        actor = await self._actor(turn_context)
+        period = self.app.metrics_period(rest)
+        if period is None or self.app.engine is None:
+            await self.reply(turn_context, f"I can't read `{rest}` as a period. Say week, month, quarter, year or "
+                                           "a number of days like 45d.")
+            return
+        start, end, label = period
+        scope = self.app.scope_of(actor)
+        chart_card = await asyncio.to_thread(
+            metrics_card, self.app.engine, start=start, end=end, label=f"{label}, {scope.label}",
+            thresholds=self.app.playbook.thresholds, emails=scope.emails)
+        await with_retry_after(lambda: turn_context.send_activity(
+            MessageFactory.attachment(CardFactory.adaptive_card(chart_card))))
 
     async def on_adaptive_card_invoke(self, turn_context: TurnContext,
                                       invoke_value: AdaptiveCardInvokeValue) -> AdaptiveCardInvokeResponse:
-        """Universal Actions: answer with the card that replaces the clicked one."""
+        """Universal Actions: answer with the card as the clicker should now see it."""
         action: Any = invoke_value.action  # the SDK leaves it a plain dict
-        verb = action.get("verb") if isinstance(action, dict) else getattr(action, "verb", None)
+        get = action.get if isinstance(action, dict) else lambda k, d=None: getattr(action, k, d)
+        verb, data = str(get("verb") or ""), get("data") or {}
+        if self.app is None:
+            answer = card(f"Baton received **{verb}**.")
+        else:
+            answer = await self.app.execute(verb, data if isinstance(data, dict) else {}, await self._actor(turn_context))
         return AdaptiveCardInvokeResponse(status_code=200, type="application/vnd.microsoft.card.adaptive",
-                                          value=card(f"Baton received **{verb}**."))
+                                          value=answer)
 
     async def on_teams_task_module_fetch(self, turn_context: TurnContext,
                                          task_module_request: TaskModuleRequest) -> TaskModuleResponse:
-        attachment = CardFactory.adaptive_card(card("Handoff packet", "The packet dialog opens here."))
-        info = TaskModuleTaskInfo(title="Handoff packet", height="medium", width="medium", card=attachment)
-        return TaskModuleResponse(task=TaskModuleContinueResponse(value=info))
+        data = task_module_request.data if isinstance(task_module_request.data, dict) else {}
+        if self.app is None:
+            title, body = "Handoff packet", card("Baton's handoff service is not running.")
+        else:
+            title, body = await self.app.open_dialog(str(data.get("verb", "")), data, await self._actor(turn_context))
+        return _continue(title, body)
 
     async def on_teams_task_module_submit(self, turn_context: TurnContext,
                                           task_module_request: TaskModuleRequest) -> TaskModuleResponse:
-        return TaskModuleResponse(task=TaskModuleMessageResponse(value="Saved."))
+        data = task_module_request.data if isinstance(task_module_request.data, dict) else {}
+        if self.app is None:
+            return TaskModuleResponse(task=TaskModuleMessageResponse(value="Baton's handoff service is not running."))
+        result = await self.app.submit_dialog(data, await self._actor(turn_context))
+        if isinstance(result, str):
+            return TaskModuleResponse(task=TaskModuleMessageResponse(value=result))
+        return _continue(*result)
+
+
+def _continue(title: str, body: dict[str, Any]) -> TaskModuleResponse:
+    info = TaskModuleTaskInfo(title=title, height="large", width="medium", card=CardFactory.adaptive_card(body))
+    return TaskModuleResponse(task=TaskModuleContinueResponse(value=info))

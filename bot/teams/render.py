@@ -143,9 +143,9 @@ def exception_card(*, handoff_id: str, account: str, asked_by: str, reason: str,
     if decided:
         body.append(text(decided, weight="Bolder"))
         return universal_card(body)
-    buttons = [Button("Approve", "approve", {"handoff_id": handoff_id}, "positive"),
-               Button("Deny", "deny", {"handoff_id": handoff_id}, "destructive")]
-    return universal_card(body, buttons, refresh_for=manager_ids, refresh_data={"handoff_id": handoff_id})
+    data = {"handoff_id": handoff_id, "card": "exception"}
+    buttons = [Button("Approve", "approve", data, "positive"), Button("Deny", "deny", data, "destructive")]
+    return universal_card(body, buttons, refresh_for=manager_ids, refresh_data=data)
 
 
 def notice_card(*lines: str) -> dict[str, Any]:

@@ -90,17 +90,6 @@ async def test_a_card_action_invoke_is_answered_200_with_the_replacement_card(
     assert body["value"]["type"] == "AdaptiveCard" and "accept" in body["value"]["body"][0]["text"]
 
 
-async def test_task_fetch_returns_a_task_module_and_task_submit_a_message(
-        client: Client, sim: TeamsSimulator, acts: Activities, ana: dict[str, Any]) -> None:
-    status, body = await post(client, sim, acts.task_fetch(ana, {"open": "packet"}))
-    assert status == 200
-    task = body["task"]
-    assert task["type"] == "continue" and task["value"]["title"] == "Handoff packet"
-    assert task["value"]["card"]["contentType"] == "application/vnd.microsoft.card.adaptive"
-    status, body = await post(client, sim, acts.task_submit(ana, {"field": "value"}))
-    assert status == 200 and body["task"] == {"type": "message", "value": "Saved."}
-
-
 async def test_a_redelivered_activity_is_acted_on_once(client: Client, sim: TeamsSimulator, acts: Activities,
                                                        ana: dict[str, Any]) -> None:
     activity = acts.message(ana, "help", thread="7")

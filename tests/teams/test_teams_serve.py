@@ -39,12 +39,31 @@ def _post(url: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int,
         return exc.code, exc.read().decode()
 
 
+def teams_env(sim: TeamsSimulator, tmp_path: Path, port: int, *, channel: bool = True) -> dict[str, str]:
+    """The environment of a Teams-only deployment; its app.yaml names the handoffs channel."""
+    config = tmp_path / "app.yaml"
+    text = (REPO / "app.yaml").read_text()
+    config.write_text(text + ('\nteams:\n  channel_id: "19:handoffs@thread.tacv2"\n' if channel else ""))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "Microsoft"))}
+    env.update(sim.env(), PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'baton.db'}",
+               BATON_CONFIG=str(config))
+    return env
+
+
+def test_a_teams_deployment_without_a_handoffs_channel_refuses_to_start_naming_the_line(
+        sim: TeamsSimulator, tmp_path: Path) -> None:
+    env = teams_env(sim, tmp_path, _free_port(), channel=False)
+    done = subprocess.run([BATON, "serve"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert f"{tmp_path / 'app.yaml'}:39:5: segments[0].platform: segment 'low_touch' lives in Teams, but " \
+           "teams.channel_id is not set" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 @pytest.fixture
 def served(sim: TeamsSimulator, tmp_path: Path) -> Iterator[str]:
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "Microsoft"))}
-    env.update(sim.env(), PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'baton.db'}",
-               BATON_CONFIG=str(REPO / "app.yaml"))
+    env = teams_env(sim, tmp_path, port)
     process = subprocess.Popen([BATON, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 30
