@@ -149,7 +149,7 @@ async def teams_world(tmp_path: Path, sim: TeamsSimulator, *, playbook: Playbook
     baton.dispatcher.backoff = lambda attempts: 0.05
     people = {name: user(full, email=f"{name}@example.com") for name, full in (
         ("ana", "Ana Lopez"), ("carl", "Carl Diaz"), ("maria", "Maria Gomez"), ("liam", "Liam Chen"),
-        ("olga", "Olga Park"))}
+        ("olga", "Olga Park"), ("rita", "Rita Ops"))}
     for member in people.values():
         if member not in sim._conversations[CHANNEL_ID].members:
             sim.add_member(CHANNEL_ID, member)
