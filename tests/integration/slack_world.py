@@ -23,6 +23,7 @@ from bot.slack import ids
 from bot.slack.ratelimit import SlackRateLimiter
 from bot.slack.simulator.driver import SlackPeople
 from bot.slack.simulator.simulator import Call, SlackSimulator
+from bot.teams.config import TeamsConfig
 from bot.webhook_signing import sign
 from core.events import Event
 from core.playbook import Playbook, Roles
@@ -201,12 +202,13 @@ def test_playbook() -> Playbook:
 @asynccontextmanager
 async def slack_world(tmp_path: Path, *, rate_limits: bool = True, time_scale: float = FAST,
                       database_url: str | None = None, retry_seconds: float | None = None,
-                      limiter_speed: float | None = None) -> AsyncIterator[SlackWorld]:
+                      limiter_speed: float | None = None, playbook: Playbook | None = None,
+                      teams: TeamsConfig | None = None) -> AsyncIterator[SlackWorld]:
     """`time_scale` runs Slack's rate windows (and Baton's limiter) that much faster: by default
     60x, so tests do not wait out Slack's limits in real time (pass 1.0, and mark the test
     `slow`, to measure pacing at Slack's own speed);
     `limiter_speed` makes Baton's limiter believe otherwise; `retry_seconds` replaces the
-    dispatcher's exponential backoff after a failure."""
+    dispatcher's exponential backoff after a failure; `teams` serves Teams from the same Baton."""
     sim = SlackSimulator(rate_limits=rate_limits, time_scale=time_scale)
     for name, email in [("ana", "ana.ortiz@example.com"), ("dev", "dev.patel@example.com"),
                         ("emma", "emma.jones@example.com"), ("maria", "maria.gomez@example.com"),
@@ -220,14 +222,14 @@ async def slack_world(tmp_path: Path, *, rate_limits: bool = True, time_scale: f
         slack_api_url=sim.api_url, deal_webhook_secret=WEBHOOK_SECRET,  # type: ignore[arg-type]
     )
     clock = ShiftedClock()
-    baton = bootstrap(settings, playbook=test_playbook(), clock=clock)
+    baton = bootstrap(settings, playbook=playbook or test_playbook(), clock=clock, teams=teams)
     assert baton.slack is not None
     speed = limiter_speed or (time_scale if rate_limits else UNLIMITED)
     if speed != 1.0:
         baton.slack.caller.limiter = SlackRateLimiter(speed=speed)
     if retry_seconds is not None:
         baton.slack.dispatcher.backoff = lambda attempt: retry_seconds
-    server = TestServer(build_app(baton))
+    server = TestServer(build_app(baton, teams=baton.teams.endpoint if baton.teams else None))
     await server.start_server()
     try:
         async with SlackPeople(sim, url=str(server.make_url("/slack/events")), signing_secret=SIGNING_SECRET) as people:
