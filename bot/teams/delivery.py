@@ -341,12 +341,12 @@ class _Delivery:
     async def reach(self, person: TeamsPerson | None, card: dict[str, Any], text: str) -> str:
         """Tell one person: their personal chat, else an @mention in the handoff's thread."""
         thread = await self.thread()
-        if person is None:
+        if person is None:  # not in the team's roster: the thread still shows it, with the words
             if thread is None:
                 raise NotReachable(text)
             return (await self.t._messenger.send(thread, card_message(card, (), text))).activity_id
-        site = await self.t.site()
-        posted = await self.t._messenger.tell(person, card_message(card, (), text), service_url=site.service_url,
+        site = await self.t.site()  # the card carries the words; a thread @mention adds only the name
+        posted = await self.t._messenger.tell(person, card_message(card), service_url=site.service_url,
                                               tenant_id=site.tenant_id, thread=thread)
         return json.dumps({"conversation": posted.reference.conversation.id, "activity": posted.activity_id})
 

@@ -146,6 +146,7 @@ async def teams_world(tmp_path: Path, sim: TeamsSimulator, *, playbook: Playbook
                         deal_webhook_secret=WEBHOOK_SECRET)  # type: ignore[arg-type]
     baton = bootstrap(settings, clock=FrozenClock(), playbook=playbook or teams_playbook(), teams=config)
     assert baton.teams is not None and baton.dispatcher is not None
+    sim.uninstall_personal()  # the simulator serves the whole session; each world starts with no installs
     baton.dispatcher.backoff = lambda attempts: 0.05
     people = {name: user(full, email=f"{name}@example.com") for name, full in (
         ("ana", "Ana Lopez"), ("carl", "Carl Diaz"), ("maria", "Maria Gomez"), ("liam", "Liam Chen"),

@@ -1,4 +1,4 @@
-"""`baton demo --teams` through the CLI: what each person sees, with real tokens on every request."""
+"""`baton demo --teams` through the CLI: the handoff story in Teams, what each person sees."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ import pytest
 from bot.cli import main
 
 
-def test_the_teams_demo_shows_help_a_refused_forgery_a_mentioning_thread_and_an_updated_card(
+def test_the_teams_demo_plays_the_handoff_from_the_deal_to_the_accepted_card(
         capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--teams"]) == 0
     out = capsys.readouterr().out
-    assert "- **metrics**" in out
+    assert "/webhooks/deals answered 202" in out
+    assert "<at>Ana Lopez</at> <at>Carl Diaz</at> <at>Maria Gomez</at> <at>Liam Chen</at>" in out
+    assert "Carl Diaz (CSM) sees in his chat with Baton:\n    | New handoff coming your way" in out
+    assert "Implementation contact email must be an email address" in out
+    assert "the dialog closes with: Submitted" in out
+    assert "You can't accept this handoff: only the assigned CSM can do that. This one is for carl@example.com." in out
+    assert "the card, updated in place (PUT)" in out and "Accepted by carl@example.com" in out
     assert "answered 401" in out
-    assert "<at>Ana Lopez</at> <at>Carl Diaz</at>" in out
-    assert "Baton now knows Carl as carl@example.com" in out
-    assert "dialog titled 'Handoff packet' (200)" in out
-    assert "accepted by Carl Diaz" in out
+    assert "ownership moved to carl@example.com" in out

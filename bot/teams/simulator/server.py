@@ -143,6 +143,11 @@ class TeamsSimulator:
                 self._conversations[conversation_id].members.append(member)
         return conversation_id
 
+    def uninstall_personal(self) -> None:
+        """Nobody has Baton in their personal scope any more (a fresh tenant for the next test)."""
+        with self._lock:
+            self._installed_personal.clear()
+
     def throttle_next(self, conversation_id: str, times: int = 1, retry_after: int = 1) -> None:
         """Answer the next `times` sends to this conversation with 429 and Retry-After."""
         with self._lock:
