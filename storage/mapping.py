@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -51,6 +51,9 @@ def to_row(handoff: Handoff) -> Row:
         "escalation_count": len(h.escalations),
         "sla_breach_count": len(h.sla_breaches),
         "first_touch_at": _utc(m.first_touch_at),
+        "us_to_submit": span_us(h.opened_at, h.first_submitted_at),
+        "us_to_accept": span_us(h.first_submitted_at, h.accepted_at),
+        "us_to_first_touch": span_us(h.deal.closed_at, m.first_touch_at),
         "rating": m.rating,
         "repeat_ask_count": len(m.repeat_asks),
         "overrides": [_override_doc(o) for o in h.overrides],
@@ -117,6 +120,13 @@ def jsonable(value: Any) -> Any:
 
 
 # -- the JSON documents, field by field so a rename in core fails loudly here -------------------
+
+def span_us(start: datetime | None, end: datetime | None) -> int | None:
+    """Whole microseconds from start to end (exact: `/ 10**6` gives timedelta.total_seconds())."""
+    if start is None or end is None:
+        return None
+    return (as_utc(end) - as_utc(start)) // timedelta(microseconds=1)
+
 
 def _utc(value: datetime | None) -> datetime | None:
     return None if value is None else as_utc(value)

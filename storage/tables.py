@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.columns import BigId, JsonDocument, UtcDateTime
@@ -29,6 +29,11 @@ class HandoffRow(SQLModel, table=True):
         Index("ix_handoffs_csm_email", "csm_email"),
         Index("ix_handoffs_owner_email", "owner_email"),
         Index("ix_handoffs_opened_at", "opened_at"),
+        # Covers every column a period's metrics read, so a year of them scans this narrow index
+        # rather than the wide rows (deal, packet and audit documents).
+        Index("ix_handoffs_metrics", "opened_at", "segment", "ae_email", "csm_email", "first_submitted_at",
+              "submitted_complete", "escalation_count", "overridden", "sla_breach_count", "rating",
+              "repeat_ask_count", "us_to_submit", "us_to_accept", "us_to_first_touch"),
     )
 
     id: str = Field(primary_key=True)
@@ -56,6 +61,11 @@ class HandoffRow(SQLModel, table=True):
     escalation_count: int = 0
     sla_breach_count: int = 0
     first_touch_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # The spans the medians are of, in whole microseconds, kept beside their timestamps so a
+    # year of metrics reads three integers per handoff instead of sorting computed dates.
+    us_to_submit: int | None = Field(default=None, sa_type=BigInteger)
+    us_to_accept: int | None = Field(default=None, sa_type=BigInteger)
+    us_to_first_touch: int | None = Field(default=None, sa_type=BigInteger)
     rating: int | None = None
     repeat_ask_count: int = 0
     overrides: list[dict[str, Any]] = Field(sa_type=JsonDocument)
