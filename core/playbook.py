@@ -207,6 +207,9 @@ class Segment(_Strict):
         return low_ok and high_ok and (self.min_amount is not None or self.max_amount is not None)
 
 
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
 class Roles(_Strict):
     """People by email (preferred: the same on Slack and Teams), by a chat user id (a Slack `U…`,
     still accepted as before, or a Teams id), or by user-group handle (@cs-leads)."""
@@ -214,6 +217,23 @@ class Roles(_Strict):
     sales_managers: list[str] = Field(default_factory=list)
     cs_managers: list[str] = Field(default_factory=list)
     revops: list[str] = Field(default_factory=list)
+    # Who reports to whom, for metrics and exports: a manager's email -> the emails of their AEs
+    # and CSMs. A manager listed here sees their team's handoffs; one not listed sees everyone's.
+    manager_teams: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("manager_teams")
+    @classmethod
+    def _teams_by_email(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for manager, members in value.items():
+            for address in (manager, *members):
+                if not _EMAIL.match(address):
+                    raise ValueError(f"manager_teams names people by email; {address!r} is not one")
+        return {m.lower(): [e.lower() for e in members] for m, members in value.items()}
+
+    def team_of(self, email: str | None) -> tuple[str, ...] | None:
+        """The emails a manager's reports cover (themselves included), None when not configured."""
+        members = self.manager_teams.get((email or "").lower())
+        return None if members is None else tuple(dict.fromkeys([(email or "").lower(), *members]))
 
 
 class Channels(_Strict):

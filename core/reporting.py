@@ -120,14 +120,15 @@ class ReportScope:
     emails: tuple[str, ...] | None
 
 
-def scope_for(email: str | None, *, is_revops: bool, is_manager: bool) -> ReportScope:
-    """RevOps and managers see every handoff; an AE or CSM sees the ones they are AE or CSM on.
-
-    The playbook names managers but not who reports to whom, so a manager's team is, for now,
-    every handoff (the same rule the approval guards use: any manager may approve any override).
-    """
-    if is_revops or is_manager:
+def scope_for(email: str | None, *, is_revops: bool, is_manager: bool,
+              team: tuple[str, ...] | None = None) -> ReportScope:
+    """RevOps sees every handoff; a manager their team's (`roles.manager_teams`), or every
+    handoff when the playbook does not say who reports to them (the approval guards' rule: any
+    manager may approve any override); an AE or CSM the handoffs they are AE or CSM on."""
+    if is_revops:
         return ReportScope("all handoffs", None)
+    if is_manager:
+        return ReportScope("your team's handoffs", team) if team is not None else ReportScope("all handoffs", None)
     return ReportScope("your handoffs", (email.lower(),) if email else ())
 
 

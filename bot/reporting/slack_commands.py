@@ -22,14 +22,16 @@ from bot.slack.context import SlackContext
 from bot.slack.views import text
 from core.metrics import GroupBy
 from core.people import Actor, Role
+from core.playbook import Roles
 from core.reporting import PERIODS, ReportScope, may_export, parse_period, scope_for
 from storage.metrics_sql import Scope
 
 PERIOD_HELP = f"Say a period: {', '.join(PERIODS)} or a number of days like `45d` (default: 30 days)."
 
 
-def _scope(actor: Actor) -> ReportScope:
-    return scope_for(actor.email, is_revops=Role.REVOPS in actor.roles, is_manager=actor.is_manager)
+def _scope(actor: Actor, roles: Roles) -> ReportScope:
+    return scope_for(actor.email, is_revops=Role.REVOPS in actor.roles, is_manager=actor.is_manager,
+                     team=roles.team_of(actor.email))
 
 
 async def metrics(ctx: SlackContext, client: AsyncWebClient, ack: AsyncAck, *, actor: Actor, user: str,
@@ -40,7 +42,7 @@ async def metrics(ctx: SlackContext, client: AsyncWebClient, ack: AsyncAck, *, a
         await ack(text=f"I can't read `{period}` as a period. {PERIOD_HELP}")
         return
     days, label = parsed
-    scope = _scope(actor)
+    scope = _scope(actor, ctx.playbook.roles)
     end = ctx.clock.now()
     start, engine = end - timedelta(days=days), ctx.engine
     where = Scope(emails=scope.emails)
@@ -65,14 +67,16 @@ async def export(ctx: SlackContext, client: AsyncWebClient, ack: AsyncAck, *, ac
         await ack(text=f"I can't read `{period}` as a period. {PERIOD_HELP}")
         return
     days, label = parsed
-    await ack(text=f"Exporting handoff metrics for {label}: the CSV arrives in your DM with Baton.")
+    scope = _scope(actor, ctx.playbook.roles)
+    await ack(text=f"Exporting handoff metrics for {label}, {scope.label}: the CSV arrives in your DM with Baton.")
     end = ctx.clock.now()
     start, engine = end - timedelta(days=days), ctx.engine
-    rows = await ctx.read(lambda: report_rows(engine, start, end, thresholds=ctx.playbook.thresholds))
+    rows = await ctx.read(lambda: report_rows(engine, start, end, thresholds=ctx.playbook.thresholds,
+                                              scope=Scope(emails=scope.emails)))
     data = metrics_csv(rows).encode()
     name = f"handoff-metrics-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.csv"
     await upload(client_call(client), channel=await _dm(client, user), filename=name, title=name, data=data,
-                 comment=f"Handoff metrics for {label} ({start:%b %d} to {end:%b %d, %Y}), all handoffs.")
+                 comment=f"Handoff metrics for {label} ({start:%b %d} to {end:%b %d, %Y}), {scope.label}.")
 
 
 async def _dm(client: AsyncWebClient, user: str) -> str:

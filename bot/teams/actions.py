@@ -31,7 +31,7 @@ from core.presentation.card import handoff_card
 from core.presentation.due import plan_due
 from core.presentation.queue import queue_for
 from core.presentation.refusal import refusal
-from core.reporting import parse_period, scope_for
+from core.reporting import ReportScope, parse_period, scope_for
 from core.services import HandoffService
 from core.sla import SlaPlanner
 from storage.chat_refs import ChatRefs
@@ -324,9 +324,9 @@ class TeamsApp:
         end = self.clock.now()
         return end - timedelta(days=days), end, label
 
-    @staticmethod
-    def scope_of(actor: Actor) -> Any:
-        return scope_for(actor.email, is_revops=Role.REVOPS in actor.roles, is_manager=actor.is_manager)
+    def scope_of(self, actor: Actor) -> ReportScope:
+        return scope_for(actor.email, is_revops=Role.REVOPS in actor.roles, is_manager=actor.is_manager,
+                         team=self.playbook.roles.team_of(actor.email))
 
 
 def _with_problem(card: dict[str, Any], problem: str | None) -> dict[str, Any]:

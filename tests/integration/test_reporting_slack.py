@@ -12,6 +12,7 @@ from typing import Any
 from bot.slack.simulator.methods.uploads import alt_texts
 from core.metrics import GroupBy
 from tests.integration.slack_world import SlackWorld, slack_world
+from tests.integration.slack_world import test_playbook as slack_playbook
 from tests.integration.test_sla_slack import TUESDAY_9AM_NEW_YORK, start_at, steps, sweep_at
 
 
@@ -89,3 +90,24 @@ async def test_export_sends_managers_a_private_csv_with_the_metrics_numbers_and_
                 m.handoffs, "" if m.completion_rate is None else str(m.completion_rate), str(m.sla_breaches))
         shown = await w.people.command(w.manager, "metrics month")
         assert expected[0].group in shown.text
+
+
+async def test_a_manager_with_a_team_sees_and_exports_their_teams_handoffs_only(tmp_path: Path) -> None:
+    shipped = slack_playbook()
+    roles = shipped.roles.model_copy(update={"manager_teams": {"maria.gomez@example.com": ["emma.jones@example.com"]}})
+    async with slack_world(tmp_path, playbook=shipped.model_copy(update={"roles": roles})) as w:
+        await overdue_world(w)  # ana's deal: not on Maria's team
+        answer = await w.people.command(w.manager, "metrics month")
+        assert "the last month, your team's handoffs" in answer.text
+        await w.settle(lambda: files_in(w.dm(w.manager)))
+        (chart,) = files_in(w.dm(w.manager))
+        assert "your team's handoffs: 0 handoffs" in alt_texts(w.sim.workspace)[chart["id"]]
+
+        await w.people.command(w.manager, "export month")
+        await w.settle(lambda: len(files_in(w.dm(w.manager))) == 2)
+        exported = files_in(w.dm(w.manager))[-1]
+        rows = list(csv.DictReader(io.StringIO(w.sim.workspace.files[exported["id"]].content.decode())))
+        assert rows[0]["group"] == "all" and rows[0]["handoffs"] == "0"
+
+        everyone = await w.people.command(w.cs_manager, "metrics month")  # not in manager_teams: everyone
+        assert "the last month, all handoffs" in everyone.text

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from core.playbook import Channels, FieldSpec, Playbook, Segment, Sla, Slas, Thresholds
+from core.playbook import Channels, FieldSpec, Playbook, Roles, Segment, Sla, Slas, Thresholds
 
 
 def field(**overrides: Any) -> dict[str, Any]:
@@ -273,3 +273,12 @@ def test_threshold_rates_are_shares_between_zero_and_one() -> None:
         Thresholds, {"completion_rate_min": 85})
     assert "escalation_rate_max\n  Input should be greater than or equal to 0" in rejected(
         Thresholds, {"escalation_rate_max": -0.1})
+
+
+def test_manager_teams_name_people_by_email_and_give_each_manager_their_reports() -> None:
+    roles = Roles.model_validate({"sales_managers": ["Maria@Example.com"],
+                                  "manager_teams": {"Maria@Example.com": ["Ana@Example.com", "dev@example.com"]}})
+    assert roles.team_of("maria@example.com") == ("maria@example.com", "ana@example.com", "dev@example.com")
+    assert roles.team_of("liam@example.com") is None  # not configured: the manager sees every handoff
+    assert "manager_teams names people by email; 'U0123ABCD' is not one" in rejected(
+        Roles, {"manager_teams": {"maria@example.com": ["U0123ABCD"]}})
