@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
@@ -28,6 +29,7 @@ from sqlalchemy.engine import Engine
 
 from bot.delivery import RetryLater, Undeliverable
 from bot.notices import notices_for
+from bot.reporting.sample import candidates
 from bot.reporting.teams_card import metrics_card
 from bot.sla import period_of
 from bot.teams import render
@@ -43,6 +45,7 @@ from core.presentation.card import handoff_card
 from core.presentation.due import plan_due
 from core.presentation.nudges import still_due
 from core.presentation.queue import AE_HOLDS_PACKET
+from core.sampling import SampleAuditDue, sample_lines
 from core.services import HandoffService
 from core.sla import SlaPlanner, Timer
 from storage.chat_refs import ChatRefs
@@ -107,7 +110,14 @@ class TeamsDelivery:
             return
         if isinstance(event, ev.NudgeSnoozed):
             return  # answered in place when it was clicked
-        handoff = await asyncio.to_thread(self._service.get, event.handoff_id)
+        if isinstance(event, SampleAuditDue):
+            await self._sample_audit(event, key)
+            return
+        try:
+            handoff = await asyncio.to_thread(self._service.get, event.handoff_id)
+        except HandoffNotFound:
+            log.info("Teams: %s is about no handoff Baton has; nothing to post", key)
+            return
         d = _Delivery(self, key, handoff)
         await d.load()
         handler = _HANDLERS.get(type(event), TeamsDelivery._other)
@@ -252,6 +262,37 @@ class TeamsDelivery:
             log.warning("Teams nudge %s: no Teams user for %s; posted in the thread", key, event.recipient)
         await d.step("nudge", lambda: d.reach(person, render.notice_card(*lines), " ".join(lines[:1])))
 
+    async def _sample_audit(self, event: SampleAuditDue, key: str) -> None:
+        """The monthly sample to each RevOps person: their chat, else a post in the managers' channel."""
+        if self._engine is None:
+            return
+        rows = await asyncio.to_thread(candidates, self._engine, event.handoff_ids)
+        links = {}
+        for row in rows:
+            thread = (await asyncio.to_thread(self._refs.all, row.handoff_id)).get(PREFIX + "thread")
+            if thread:
+                links[row.handoff_id] = message_link(thread)
+        lines = sample_lines(rows, links)
+        head = (f"Monthly sample audit, {event.month}: {len(lines)} handoffs accepted that month, drawn at random."
+                if lines else f"Monthly sample audit, {event.month}: no handoff was accepted that month.")
+        card = render.notice_card(head, *(f"- {line}" for line in lines))
+        site = await self.site()
+        for n, email in enumerate(e for e in self._playbook.roles.revops if "@" in e[1:]):
+            step_key = f"{key}:teams:sample:{n}"
+            if await asyncio.to_thread(self._refs.step_result, step_key) is not None:
+                continue
+            person = await self.person(email)
+            try:
+                if person is None:
+                    raise NotReachable(email)
+                posted = await self._messenger.tell(person, card_message(card), service_url=site.service_url,
+                                                    tenant_id=site.tenant_id, thread=None)
+            except NotReachable:
+                posted = await self._messenger.open_thread(
+                    service_url=site.service_url, tenant_id=site.tenant_id, channel_id=site.managers_channel_id,
+                    first=card_message(card, [person] if person else [], head))
+            await asyncio.to_thread(self._refs.record_step, step_key, posted.activity_id, at=self._now())
+
     async def _weekly(self, event: ev.WeeklyDigestDue, key: str) -> None:
         """The managers' weekly digest: the chart card as a new post in their channel."""
         if self._engine is None:
@@ -386,6 +427,12 @@ class _Delivery:
         card = render.brief_card(brief(self.handoff, self.t._playbook), with_buttons=False)
         card["body"].append({"type": "TextBlock", "text": f"**{outcome}**", "wrap": True})
         await self.step("close_brief", lambda: self.update(Posted(reference, sent["activity"]), card))
+
+
+def message_link(thread_id: str) -> str:
+    """A link that opens a handoff's thread in Teams (`19:…@thread.tacv2;messageid=…`)."""
+    channel, _, message = thread_id.partition(";messageid=")
+    return f"https://teams.microsoft.com/l/message/{quote(channel)}/{message}"
 
 
 def _retry_or_refuse(exc: ErrorResponseException) -> Exception:

@@ -4,15 +4,25 @@ handoffs; a nudge reaches the person it is for; a duplicate activity is acted on
 from __future__ import annotations
 
 import json
+import random
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from bot.reporting.sample import enqueue_sample_audit
 from bot.teams.simulator import TeamsSimulator
 from core.machine import Status
+from core.sampling import pick_sample, seed_for
+from storage.chat_refs import ChatRefs
+from storage.mapping import to_row
+from storage.metrics_sql import accepted_between
+from storage.tables import HANDOFFS
 from storage.timers import TimerStore
+from tests.integration.test_reporting_sql import storage_bench
 from tests.teams.teams_world import TeamsWorld, teams_world
 
 
@@ -138,3 +148,32 @@ async def test_a_nudge_reaches_the_ae_and_a_redelivered_click_is_acted_on_once(
         assert (await w.post(click))[0] == 200  # Teams redelivers an invoke it got no timely answer for
         audit = [a.action for a in w.baton.service.get(handoff_id).audit]
         assert audit.count("accept") == 1
+
+
+async def test_the_monthly_sample_reaches_revops_in_teams_with_links_to_the_threads(
+        tmp_path: Path, sim: TeamsSimulator) -> None:
+    async with teams_world(tmp_path, sim) as w:
+        rita_chat = sim.install_personal(w.people["rita"])
+        bench = storage_bench()
+        rnd = random.Random(5)
+        rows = []
+        for n in range(120):
+            h = bench.fake_handoff(n, rnd)
+            rows.append(to_row(h) | {"version": h.version, "created_at": h.opened_at, "updated_at": bench.NOW})
+        engine = w.baton.engine
+        with engine.begin() as conn:
+            conn.execute(insert(HANDOFFS), rows)
+            pool = accepted_between(conn, datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
+        drawn = pick_sample(pool, 5, seed=seed_for(date(2026, 10, 1)))
+        ChatRefs(engine).set(drawn[0].handoff_id, "teams.thread", "19:handoffs@thread.tacv2;messageid=1700",
+                             at=w.baton.clock.now())
+        now = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
+        assert enqueue_sample_audit(engine, w.baton.playbook, today=date(2026, 11, 2), now=now)
+        await w.deliver()
+        await w.deliver()
+        posts = [s.activity for s in w.sent(rita_chat) if "Monthly sample audit" in texts(s.activity)]
+        assert len(posts) == 1
+        lines = [b["text"] for b in posts[0]["attachments"][0]["content"]["body"]]
+        assert lines[0].startswith("Monthly sample audit, 2026-10: 5 handoffs") and len(lines) == 6
+        assert any(line.endswith("https://teams.microsoft.com/l/message/19%3Ahandoffs%40thread.tacv2/1700")
+                   for line in lines)
