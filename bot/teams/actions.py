@@ -9,20 +9,31 @@ clicked: an Action.Execute is answered with their own copy of the card, a dialog
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
 from bot.teams import dialogs, render
-from bot.teams.cards import text
+from bot.teams.cards import Button, execute, text
 from bot.teams.directory import TeamsDirectory
 from core import commands as c
-from core.errors import BatonError, HandoffNotFound, NotPermitted, PacketIncomplete, PacketInvalid
-from core.handoff import Handoff
+from core.drafting import Draft, Drafter, check_notes, draft_from_notes, llm_fields
+from core.errors import (
+    BatonError,
+    DraftingError,
+    HandoffNotFound,
+    MissingInput,
+    NotesTooLong,
+    NotPermitted,
+    PacketIncomplete,
+    PacketInvalid,
+)
+from core.handoff import Handoff, ReviewedSuggestion, is_empty
 from core.machine import FINAL, Status, Trigger
 from core.people import Actor, Role, actor_for
 from core.playbook import Playbook
@@ -40,6 +51,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 UNFINISHED = [s for s in Status if s not in FINAL]
 STEP_REF = "teams.packet.step"
+DRAFT_REF = "teams.draft"  # the drafted values under review, kept so any replica can take the review
 LIST_MAX = 25
 
 
@@ -54,6 +66,10 @@ class TeamsApp:
     clock: Clock
     engine: Engine | None = None
     wake: Callable[[], None] = lambda: None  # the outbox dispatcher: deliver what was just committed
+    drafter: Drafter | None = None  # drafting from call notes (OPENAI_API_KEY); None: the feature is off
+    # Sends a card to a person about a handoff (their chat, else the thread): the drafted values.
+    tell: Callable[[Handoff, str, dict[str, Any]], Awaitable[None]] | None = None
+    background: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def planner(self) -> SlaPlanner:
@@ -144,9 +160,17 @@ class TeamsApp:
             return "Ask for an exception", dialogs.review_dialog(handoff, self.playbook, handoff.missing_fields())
         read_only = not handoff.can_edit(actor)
         flagged = handoff.escalations[-1].fields if handoff.status is Status.ESCALATED and handoff.escalations else ()
+        if verb == "review_draft":
+            return await self._review_draft(handoff, actor)
         step = self._first_flagged(flagged) if flagged else 0 if read_only else await self._last_step(handoff.id)
-        return "Handoff packet", dialogs.packet_dialog(handoff, self.playbook, step=step, read_only=read_only,
-                                                       flagged=flagged)
+        return "Handoff packet", await self._packet(handoff, step=step, read_only=read_only, flagged=flagged)
+
+    async def _packet(self, handoff: Handoff, *, step: int, read_only: bool = False, **kw: Any) -> dict[str, Any]:
+        """The packet dialog, offering drafting from notes when it is on (and a waiting draft)."""
+        drafting = self.drafter is not None and bool(llm_fields(self.playbook))
+        waiting = drafting and await self._kept_draft(handoff.id) is not None
+        return dialogs.packet_dialog(handoff, self.playbook, step=step, read_only=read_only, drafting=drafting,
+                                     draft_waiting=waiting, **kw)
 
     async def submit_dialog(self, data: Mapping[str, Any], actor: Actor) -> tuple[str, dict[str, Any]] | str:
         """The next dialog card, or a closing message (str) when the dialog is done."""
@@ -162,6 +186,10 @@ class TeamsApp:
             return await self._review(handoff, data, actor)
         if kind == dialogs.ESCALATE:
             return await self._escalate(handoff, data, actor)
+        if kind == dialogs.NOTES:
+            return await self._notes(handoff, data, actor)
+        if kind == dialogs.SUGGESTIONS:
+            return await self._suggestions(handoff, data, actor)
         return "Baton does not know this dialog; nothing was changed."
 
     async def _packet_step(self, handoff: Handoff, data: Mapping[str, Any], actor: Actor
@@ -186,10 +214,15 @@ class TeamsApp:
             return refusal(exc, handoff=handoff, actor=actor)
         if move == "submit":
             return await self._submit(handoff.id, actor)
+        if move == dialogs.NOTES and self.drafter is not None:
+            await self._remember_step(handoff.id, step)
+            return "Draft from call notes", dialogs.notes_dialog(handoff, self.playbook, step=step)
+        if move == dialogs.SUGGESTIONS:
+            return await self._review_draft(handoff, actor)
         target = max(0, step + (-1 if move == "back" else 1))
         await self._remember_step(handoff.id, target)
         fresh = await asyncio.to_thread(self.service.get, handoff.id)
-        return "Handoff packet", dialogs.packet_dialog(fresh, self.playbook, step=target)
+        return "Handoff packet", await self._packet(fresh, step=target)
 
     async def _submit(self, handoff_id: str, actor: Actor) -> tuple[str, dict[str, Any]] | str:
         try:
@@ -229,6 +262,86 @@ class TeamsApp:
         except BatonError as exc:
             return refusal(exc, handoff=handoff, actor=actor)
         return "Sent back: the AE is asked to fix it, and the fields you picked are highlighted for them."
+
+    # -- drafting from call notes --------------------------------------------------------------
+
+    async def _notes(self, handoff: Handoff, data: Mapping[str, Any], actor: Actor
+                     ) -> tuple[str, dict[str, Any]] | str:
+        """The notes were pasted: check them now (errors under the box), draft after answering
+        Teams (a dialog must be answered within seconds; a model takes longer)."""
+        step = _int(data.get("step"))
+        if data.get("move") == "back" or self.drafter is None:
+            return "Handoff packet", await self._packet(handoff, step=step)
+        if not handoff.can_edit(actor):
+            return refusal(NotPermitted(actor.id, "use values drafted from notes", "only the AE, while they fill it"))
+        notes = str(data.get("notes") or "")
+        try:
+            check_notes(notes, self.playbook)
+        except (NotesTooLong, MissingInput) as exc:
+            reason = str(exc) if isinstance(exc, NotesTooLong) else "Paste the call notes first."
+            return "Draft from call notes", dialogs.notes_dialog(handoff, self.playbook, step=step, error=reason)
+        task = asyncio.create_task(self._draft(handoff, notes, actor))
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+        return ("Drafting from your notes: the suggested values arrive in your chat with Baton in a moment, "
+                "each with the words it came from. Nothing is saved until you review them.")
+
+    async def _draft(self, handoff: Handoff, notes: str, actor: Actor) -> None:
+        assert self.drafter is not None
+        try:
+            draft = await draft_from_notes(notes, playbook=self.playbook, drafter=self.drafter,
+                                           close_date=handoff.deal.closed_at.date(), current=handoff.packet)
+        except DraftingError as exc:
+            lines = [f"Baton could not draft {handoff.deal.account}'s packet from your notes: {exc}.",
+                     "Nothing was changed; you can try again or fill the packet by hand."]
+            await self._tell(handoff, actor, render.notice_card(*lines))
+            return
+        await asyncio.to_thread(self.refs.set, handoff.id, DRAFT_REF, json.dumps(draft.to_dict()),
+                                at=self.clock.now())
+        kept = len(draft.suggestions) + len(draft.conflicts)
+        card = render.notice_card(f"{kept} value(s) drafted from your notes for {handoff.deal.account}.",
+                                  "Review them: keep, change or drop each before anything is saved.")
+        card["actions"] = [execute(Button("Review drafted values", "review_draft", {"handoff_id": handoff.id},
+                                          "positive", dialog=True))]
+        await self._tell(handoff, actor, card)
+
+    async def _tell(self, handoff: Handoff, actor: Actor, card: dict[str, Any]) -> None:
+        if self.tell is None or actor.email is None:
+            return
+        try:
+            await self.tell(handoff, actor.email, card)
+        except Exception:  # the draft is kept: the packet dialog offers it again
+            log.exception("could not send the drafted values for %s", handoff.id)
+
+    async def _kept_draft(self, handoff_id: str) -> Draft | None:
+        stored = (await asyncio.to_thread(self.refs.all, handoff_id)).get(DRAFT_REF, "")
+        return Draft.from_dict(json.loads(stored)) if stored.startswith("{") else None
+
+    async def _review_draft(self, handoff: Handoff, actor: Actor) -> tuple[str, dict[str, Any]]:
+        draft = await self._kept_draft(handoff.id)
+        if draft is None or not handoff.can_edit(actor):
+            return "Drafted values", dialogs.message_dialog("There are no drafted values to review for you here.")
+        return "Review drafted values", dialogs.suggestions_dialog(handoff, self.playbook, draft)
+
+    async def _suggestions(self, handoff: Handoff, data: Mapping[str, Any], actor: Actor
+                           ) -> tuple[str, dict[str, Any]] | str:
+        draft = await self._kept_draft(handoff.id)
+        if draft is None:
+            return "There are no drafted values to review any more; nothing was changed."
+        if data.get("move") == "discard":
+            await asyncio.to_thread(self.refs.set, handoff.id, DRAFT_REF, "", at=self.clock.now())
+            return "Discarded the drafted values; the packet is as it was."
+        values, reviewed = _read_review(self.playbook, draft, data)
+        command = c.ApplySuggestions(handoff.id, actor, values, reviewed, draft.model, draft.prompt_version)
+        try:
+            await self.run(self.service.apply_suggestions, command)
+        except PacketInvalid as exc:
+            return "Review drafted values", dialogs.suggestions_dialog(handoff, self.playbook, draft,
+                                                                       errors=exc.errors)
+        except BatonError as exc:
+            return refusal(exc, handoff=handoff, actor=actor)
+        await asyncio.to_thread(self.refs.set, handoff.id, DRAFT_REF, "", at=self.clock.now())
+        return f"Saved {len(values)} value(s) from your notes to the packet."
 
     # -- @Baton commands ----------------------------------------------------------------------
 
@@ -327,6 +440,29 @@ class TeamsApp:
     def scope_of(self, actor: Actor) -> ReportScope:
         return scope_for(actor.email, is_revops=Role.REVOPS in actor.roles, is_manager=actor.is_manager,
                          team=self.playbook.roles.team_of(actor.email))
+
+
+def _read_review(playbook: Playbook, draft: Draft, data: Mapping[str, Any]
+                 ) -> tuple[dict[str, Any], tuple[ReviewedSuggestion, ...]]:
+    """What the AE kept (and how they changed it), and each suggestion's fate for the audit."""
+    values: dict[str, Any] = {}
+    reviewed: list[ReviewedSuggestion] = []
+    for suggestion in draft.suggestions:
+        spec = playbook.field(suggestion.field_id)
+        typed = dialogs.read_values_of([spec], data).get(spec.id)
+        keep = str(data.get(f"keep:{spec.id}", "true")) == "true" and not is_empty(typed)
+        if keep:
+            values[spec.id] = typed
+        edited = keep and str(typed).strip() != str(suggestion.value).strip()
+        reviewed.append(ReviewedSuggestion(spec.id, suggestion.quotes, keep, edited=edited))
+    for conflict in draft.conflicts:
+        picked = str(data.get(f"pick:{conflict.field_id}") or "")
+        chosen = [conflict.options[int(picked)]] if picked.isdigit() and int(picked) < len(conflict.options) else []
+        if chosen:
+            values[conflict.field_id] = chosen[0].value
+        quotes = tuple(q for o in (chosen or conflict.options) for q in o.quotes)
+        reviewed.append(ReviewedSuggestion(conflict.field_id, quotes, bool(chosen), conflict=True))
+    return values, tuple(reviewed)
 
 
 def _with_problem(card: dict[str, Any], problem: str | None) -> dict[str, Any]:

@@ -164,6 +164,12 @@ class TeamsDelivery:
                 email=address))
         return await asyncio.to_thread(self._directory.by_email, email)
 
+    async def tell_about(self, handoff: Handoff, email: str, card: dict[str, Any]) -> None:
+        """A direct answer to someone about a handoff (drafted values): their chat, else the thread."""
+        d = _Delivery(self, "direct", handoff)
+        await d.load()
+        await d.reach(await self.person(email), card, "")
+
     # -- events --------------------------------------------------------------------------------
 
     async def _opened(self, d: _Delivery, event: ev.Event) -> None:

@@ -8,15 +8,17 @@ step, so a `task/submit` needs nothing remembered between requests.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.teams.cards import text
+from core.drafting import Draft
 from core.handoff import Handoff, is_empty
 from core.playbook import FieldSpec, FieldType, Playbook
 
 CARD_VERSION = "1.5"
 PACKET, REVIEW, ESCALATE, OVERRIDE = "packet", "review", "escalate", "override"
+NOTES, SUGGESTIONS = "notes", "suggestions"
 ERROR_COLOR = "Attention"
 
 
@@ -72,8 +74,13 @@ def field_input(spec: FieldSpec, value: Any, *, required: bool) -> dict[str, Any
 
 def read_values(playbook: Playbook, section_index: int, data: Mapping[str, Any]) -> dict[str, Any]:
     """What the AE typed on one step, as the core's packet parser expects it."""
+    return read_values_of(playbook.sections[section_index].fields, data)
+
+
+def read_values_of(specs: Sequence[FieldSpec], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The submitted inputs of these fields (Teams sends every input's value as a string)."""
     values: dict[str, Any] = {}
-    for spec in playbook.sections[section_index].fields:
+    for spec in specs:
         if spec.id not in data:
             continue
         raw = data[spec.id]
@@ -86,7 +93,7 @@ def read_values(playbook: Playbook, section_index: int, data: Mapping[str, Any])
 def packet_dialog(
     handoff: Handoff, playbook: Playbook, *, step: int, read_only: bool = False,
     errors: Mapping[str, str] | None = None, typed: Mapping[str, Any] | None = None,
-    flagged: tuple[str, ...] = (),
+    flagged: tuple[str, ...] = (), drafting: bool = False, draft_waiting: bool = False,
 ) -> dict[str, Any]:
     """Step `step` of the packet; `typed` shows what was just typed (kept when it had errors)."""
     count = len(playbook.sections)
@@ -122,7 +129,64 @@ def packet_dialog(
         actions.append(submit("Next →", {**data, "move": "next"}, style="positive"))
     elif not read_only:
         actions.append(submit("Submit packet", {**data, "move": "submit"}, style="positive"))
+    if drafting and not read_only:
+        actions.append(submit("✨ Draft from call notes", {**data, "move": NOTES}))
+    if draft_waiting and not read_only:
+        actions.append(submit("Review drafted values", {**data, "move": SUGGESTIONS}))
     return card(body, actions)
+
+
+def notes_dialog(handoff: Handoff, playbook: Playbook, *, step: int, error: str | None = None) -> dict[str, Any]:
+    """Paste the call notes; Baton drafts what it can, each value with the words it came from."""
+    limit = playbook.llm.max_notes_chars
+    body: list[dict[str, Any]] = [
+        text(f"Draft {handoff.deal.account}'s packet from call notes", weight="Bolder"),
+        text(f"Paste the notes or transcript (up to {limit:,} characters). Baton suggests values only where the "
+             "notes say so, each with the words it came from; nothing is saved until you review it.",
+             isSubtle=True),
+        {"type": "Input.Text", "id": "notes", "label": "Call notes", "isMultiline": True, "maxLength": limit},
+    ]
+    if error:
+        body.append(text(error, color=ERROR_COLOR, size="Small", spacing="None"))
+    data = {"dialog": NOTES, "handoff_id": handoff.id, "step": step}
+    return card(body, [submit("← Back to the packet", {**data, "move": "back"}, validate=False),
+                       submit("Draft", {**data, "move": "draft"}, style="positive")])
+
+
+def suggestions_dialog(handoff: Handoff, playbook: Playbook, draft: Draft, *,
+                       errors: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The drafted values to review: each prefilled and editable, its quotes under it, a Keep
+    toggle; where parts of the notes disagree, the AE picks."""
+    body: list[dict[str, Any]] = [
+        text(f"Values drafted from your notes for {handoff.deal.account}", weight="Bolder"),
+        text(f"Model {draft.model}. Keep, change or drop each; nothing is saved until you press Save.",
+             isSubtle=True),
+    ]
+    required = set(handoff.required_fields)
+    for suggestion in draft.suggestions:
+        spec = playbook.field(suggestion.field_id)
+        element = field_input(spec, suggestion.value, required=spec.id in required)
+        element["label"] += " · suggested from notes"
+        body.append(element)
+        body += [text(f"“{quote}”", isSubtle=True, size="Small", spacing="None") for quote in suggestion.quotes]
+        if errors and spec.id in errors:
+            body.append(text(errors[spec.id], color=ERROR_COLOR, size="Small", spacing="None"))
+        body.append({"type": "Input.Toggle", "id": f"keep:{spec.id}", "title": "Keep this value", "value": "true",
+                     "valueOn": "true", "valueOff": "false", "spacing": "None"})
+    for conflict in draft.conflicts:
+        spec = playbook.field(conflict.field_id)
+        choices = [{"title": f"{o.value} (“{'”, “'.join(o.quotes)}”)", "value": str(n)}
+                   for n, o in enumerate(conflict.options)]
+        body.append({"type": "Input.ChoiceSet", "id": f"pick:{spec.id}", "style": "expanded",
+                     "label": f"{spec.label}: the notes say different things; pick one (or none)", "choices": choices})
+    if draft.dropped:
+        body.append(text(f"{len(draft.dropped)} value(s) left out: the quoted words are not in the notes, or the "
+                         "value did not fit the field.", isSubtle=True))
+    if not draft.suggestions and not draft.conflicts:
+        body.append(text("The notes did not say anything Baton could put in the packet."))
+    data = {"dialog": SUGGESTIONS, "handoff_id": handoff.id}
+    return card(body, [submit("Discard", {**data, "move": "discard"}, validate=False),
+                       submit("Save", {**data, "move": "save"}, style="positive")])
 
 
 def review_dialog(handoff: Handoff, playbook: Playbook, missing: tuple[str, ...]) -> dict[str, Any]:

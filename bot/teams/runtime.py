@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.llm import build_drafter
 from bot.teams.actions import TeamsApp
 from bot.teams.config import TeamsConfig
 from bot.teams.delivery import TeamsDelivery
@@ -32,11 +33,12 @@ def build_teams(config: TeamsConfig, baton: Baton) -> TeamsRuntime:
         if baton.dispatcher is not None:
             baton.dispatcher.wake()
 
-    app = TeamsApp(service=baton.service, playbook=baton.playbook, directory=endpoint.directory, refs=refs,
-                   clock=baton.clock, engine=baton.engine, wake=wake)
-    endpoint.bot.app = app
     delivery = TeamsDelivery(
         adapter=endpoint.adapter, messenger=endpoint.messenger, directory=endpoint.directory, app_id=config.APP_ID,
         service=baton.service, playbook=baton.playbook, refs=refs, now=baton.clock.now,
         tenant_id=config.APP_TENANTID, plan=baton.sla.plan, engine=baton.engine)
+    app = TeamsApp(service=baton.service, playbook=baton.playbook, directory=endpoint.directory, refs=refs,
+                   clock=baton.clock, engine=baton.engine, wake=wake, drafter=build_drafter(baton.settings),
+                   tell=delivery.tell_about)
+    endpoint.bot.app = app
     return TeamsRuntime(config=config, endpoint=endpoint, app=app, delivery=delivery)

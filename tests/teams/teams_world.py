@@ -138,13 +138,14 @@ class TeamsWorld:
 
 
 @asynccontextmanager
-async def teams_world(tmp_path: Path, sim: TeamsSimulator, *, playbook: Playbook | None = None
-                      ) -> AsyncIterator[TeamsWorld]:
+async def teams_world(tmp_path: Path, sim: TeamsSimulator, *, playbook: Playbook | None = None,
+                      **settings: Any) -> AsyncIterator[TeamsWorld]:
+    """`settings` adds to Baton's Settings (OPENAI_API_KEY and OPENAI_BASE_URL for drafting, say)."""
     config = TeamsConfig.from_env(sim.env())
     assert config is not None
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'baton.db'}",
-                        deal_webhook_secret=WEBHOOK_SECRET)  # type: ignore[arg-type]
-    baton = bootstrap(settings, clock=FrozenClock(), playbook=playbook or teams_playbook(), teams=config)
+    options: dict[str, Any] = {"database_url": f"sqlite:///{tmp_path / 'baton.db'}",
+                               "deal_webhook_secret": WEBHOOK_SECRET, **settings}
+    baton = bootstrap(Settings(**options), clock=FrozenClock(), playbook=playbook or teams_playbook(), teams=config)
     assert baton.teams is not None and baton.dispatcher is not None
     sim.uninstall_personal()  # the simulator serves the whole session; each world starts with no installs
     baton.dispatcher.backoff = lambda attempts: 0.05
