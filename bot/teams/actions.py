@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
@@ -35,6 +35,7 @@ from core.errors import (
 )
 from core.handoff import Handoff, ReviewedSuggestion, is_empty
 from core.machine import FINAL, Status, Trigger
+from core.nudge_service import NudgeService
 from core.people import Actor, Role, actor_for
 from core.playbook import Playbook
 from core.ports import Clock
@@ -70,6 +71,7 @@ class TeamsApp:
     # Sends a card to a person about a handoff (their chat, else the thread): the drafted values.
     tell: Callable[[Handoff, str, dict[str, Any]], Awaitable[None]] | None = None
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    nudges: NudgeService | None = None  # snoozes
 
     @property
     def planner(self) -> SlaPlanner:
@@ -99,6 +101,8 @@ class TeamsApp:
             return dialogs.message_dialog(refusal(exc))
         if data.get("card") == "exception":
             return await self._exception(verb, handoff, actor)
+        if verb == "snooze":
+            return await self._snooze(handoff, data, actor)
         change = {
             "accept": lambda: self.service.accept(c.AcceptHandoff(handoff_id, actor)),
             "submit": lambda: self.service.submit(c.SubmitPacket(handoff_id, actor)),
@@ -117,6 +121,18 @@ class TeamsApp:
         elif verb != "refresh":
             problem = f"Baton does not know the action {verb!r}."
         return self.card_for(handoff, actor, problem)
+
+    async def _snooze(self, handoff: Handoff, data: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
+        if self.nudges is None:
+            return dialogs.message_dialog("Snoozing is not available here.")
+        command = c.SnoozeNudge(handoff.id, actor, str(data.get("timer", "")), str(data.get("cycle", "")),
+                                str(data.get("recipient", "")))
+        try:
+            until = await self.run(self.nudges.snooze, command)
+        except BatonError as exc:
+            return dialogs.message_dialog(refusal(exc, handoff=handoff, actor=actor))
+        return dialogs.message_dialog(f"😴 Snoozed: Baton will remind you about {handoff.deal.account} again "
+                                      f"{render.when(until)}.")
 
     async def _exception(self, verb: str, handoff: Handoff, actor: Actor) -> dict[str, Any]:
         problem = None
@@ -156,6 +172,14 @@ class TeamsApp:
             except BatonError as exc:
                 return "Escalate", dialogs.message_dialog(refusal(exc, handoff=handoff, actor=actor))
             return "Send the packet back", dialogs.escalate_dialog(handoff, self.playbook)
+        if verb in dialogs.FOLLOWUPS:
+            milestone, title = dialogs.FOLLOWUPS[verb]
+            if not handoff.csm.matches(actor) or handoff.status is not Status.ACCEPTED:
+                return title, dialogs.message_dialog(
+                    f"Only the assigned CSM records follow-ups, once the handoff is accepted (it is "
+                    f"{render.STATUS_WORDS[handoff.status].lower()}).")
+            return title, dialogs.followup_dialog(handoff, self.playbook, milestone,
+                                                  today=self.clock.now().date().isoformat())
         if verb == "request_override":
             return "Ask for an exception", dialogs.review_dialog(handoff, self.playbook, handoff.missing_fields())
         read_only = not handoff.can_edit(actor)
@@ -186,6 +210,8 @@ class TeamsApp:
             return await self._review(handoff, data, actor)
         if kind == dialogs.ESCALATE:
             return await self._escalate(handoff, data, actor)
+        if kind == dialogs.FOLLOWUP:
+            return await self._followup(handoff, data, actor)
         if kind == dialogs.NOTES:
             return await self._notes(handoff, data, actor)
         if kind == dialogs.SUGGESTIONS:
@@ -262,6 +288,33 @@ class TeamsApp:
         except BatonError as exc:
             return refusal(exc, handoff=handoff, actor=actor)
         return "Sent back: the AE is asked to fix it, and the fields you picked are highlighted for them."
+
+    async def _followup(self, handoff: Handoff, data: Mapping[str, Any], actor: Actor
+                        ) -> tuple[str, dict[str, Any]] | str:
+        milestone = str(data.get("milestone", ""))
+        values: dict[str, Any]
+        if milestone == "kickoff":
+            try:
+                values = {"on": date.fromisoformat(str(data.get("on") or ""))}
+            except ValueError:
+                values = {}
+        elif milestone == "feedback":
+            values = {"went_well": str(data.get("went_well") or ""), "missing": str(data.get("missing") or "")}
+        elif milestone == "checkin":
+            rating = str(data.get("rating") or "")
+            values = {"rating": int(rating) if rating.isdigit() else None,
+                      "repeat_asks": tuple(f for f in str(data.get("repeat_asks") or "").split(",") if f)}
+        else:
+            return "Baton does not know this follow-up; nothing was changed."
+        try:
+            await self.run(self.service.record_milestone, c.RecordMilestone(handoff.id, actor, milestone, values))
+        except MissingInput as exc:
+            return "Follow-up", dialogs.followup_dialog(handoff, self.playbook, milestone,
+                                                        error=f"{exc.what.capitalize()} is needed.")
+        except BatonError as exc:
+            return refusal(exc, handoff=handoff, actor=actor)
+        return f"Recorded the {dict((m, t) for m, t in dialogs.FOLLOWUPS.values())[milestone].lower()} for " \
+               f"{handoff.deal.account}."
 
     # -- drafting from call notes --------------------------------------------------------------
 

@@ -245,6 +245,16 @@ class TeamsDelivery:
             else:
                 await d.announce(audience, event)
 
+    async def _milestone(self, d: _Delivery, event: ev.Event) -> None:
+        """A follow-up recorded: the card and the thread hear it; the CSM's feedback reaches the AE."""
+        await self._other(d, event)
+        m = d.handoff.milestones
+        if isinstance(event, ev.MilestoneRecorded) and event.milestone == "feedback" and m.feedback_at is not None:
+            lines = [f"{d.handoff.csm.email}'s feedback on your handoff of {d.handoff.deal.account}:",
+                     f"What went well: {m.feedback_went_well or '–'}", f"What was missing: {m.feedback_missing or '–'}"]
+            person = await self.person(d.handoff.ae.email)
+            await d.step("feedback_to_ae", lambda: d.reach(person, render.notice_card(*lines), lines[0]))
+
     async def _nudge(self, event: ev.NudgeDue, key: str) -> None:
         if not event.lead:
             return  # folded into another nudge's message
@@ -257,16 +267,15 @@ class TeamsDelivery:
         items = still_due(event.items, event.recipient, handoffs, self._plan)
         if not items:
             return
-        now = self._now()
-        lines = [f"{'Escalation' if i.escalation else 'Reminder'}: {i.timer.label} for {i.handoff.deal.account}"
-                 f" ({render.when(i.timer.due_at)}{', overdue' if i.timer.due_at <= now else ''})" for i in items]
+        card = render.nudge_card(items, recipient=event.recipient, now=self._now(),
+                                 snooze=self._playbook.nudges.snooze)
+        summary = f"Reminder: {items[0].timer.label} for {items[0].handoff.deal.account}"
         person = await self.person(event.recipient) if "@" in event.recipient else None
-        first = items[0].handoff
-        d = _Delivery(self, key, first)
+        d = _Delivery(self, key, items[0].handoff)
         await d.load()
         if person is None:
             log.warning("Teams nudge %s: no Teams user for %s; posted in the thread", key, event.recipient)
-        await d.step("nudge", lambda: d.reach(person, render.notice_card(*lines), " ".join(lines[:1])))
+        await d.step("nudge", lambda: d.reach(person, card, summary))
 
     async def _sample_audit(self, event: SampleAuditDue, key: str) -> None:
         """The monthly sample to each RevOps person: their chat, else a post in the managers' channel."""
@@ -460,7 +469,7 @@ def _retry_or_refuse(exc: ErrorResponseException) -> Exception:
 _HANDLERS: dict[type[ev.Event], Callable[[TeamsDelivery, _Delivery, ev.Event], Awaitable[None]]] = {
     ev.HandoffOpened: TeamsDelivery._opened,
     ev.PacketEdited: TeamsDelivery._refresh,
-    ev.MilestoneRecorded: TeamsDelivery._other,
+    ev.MilestoneRecorded: TeamsDelivery._milestone,
     ev.PacketSubmitted: TeamsDelivery._submitted,
     ev.OverrideRequested: TeamsDelivery._override_requested,
     ev.OverrideApproved: TeamsDelivery._override_decided,

@@ -19,6 +19,10 @@ from core.playbook import FieldSpec, FieldType, Playbook
 CARD_VERSION = "1.5"
 PACKET, REVIEW, ESCALATE, OVERRIDE = "packet", "review", "escalate", "override"
 NOTES, SUGGESTIONS = "notes", "suggestions"
+FOLLOWUP = "followup"
+# The follow-up forms behind the card's and the nudges' buttons: verb -> (milestone, title).
+FOLLOWUPS = {"set_kickoff": ("kickoff", "Kickoff date"), "give_feedback": ("feedback", "Handoff feedback"),
+             "check_in": ("checkin", "30-day check-in")}
 ERROR_COLOR = "Attention"
 
 
@@ -214,6 +218,32 @@ def escalate_dialog(handoff: Handoff, playbook: Playbook, *, error: str | None =
     if error:
         body.append(text(error, color=ERROR_COLOR, size="Small", spacing="None"))
     return card(body, [submit("Send back", {"dialog": ESCALATE, "handoff_id": handoff.id}, style="destructive")])
+
+
+def followup_dialog(handoff: Handoff, playbook: Playbook, milestone: str, *, error: str | None = None,
+                    today: str = "") -> dict[str, Any]:
+    """The kickoff date, the two-week feedback to the AE, or the 30-day rating of the packet."""
+    body: list[dict[str, Any]] = [text(handoff.deal.account, weight="Bolder")]
+    if milestone == "kickoff":
+        planned = handoff.milestones.kickoff_on.isoformat() if handoff.milestones.kickoff_on else today
+        body.append({"type": "Input.Date", "id": "on", "label": "Kickoff date", "value": planned})
+    elif milestone == "feedback":
+        body += [text(f"Two weeks in. Baton sends this to {handoff.ae.email}, so the next handoff is better.",
+                      isSubtle=True),
+                 {"type": "Input.Text", "id": "went_well", "label": "What went well in the handoff?",
+                  "isMultiline": True, "maxLength": 3000},
+                 {"type": "Input.Text", "id": "missing", "label": "What context was missing?", "isMultiline": True,
+                  "maxLength": 3000}]
+    else:
+        body += [{"type": "Input.ChoiceSet", "id": "rating", "label": "Packet quality", "style": "compact",
+                  "choices": [{"title": f"{n} {'★' * n}", "value": str(n)} for n in range(1, 6)]},
+                 {"type": "Input.ChoiceSet", "id": "repeat_asks", "style": "compact", "isMultiSelect": True,
+                  "label": "Which fields did you have to ask the customer for again?",
+                  "choices": [{"title": f.label, "value": f.id} for f in playbook.fields]}]
+    if error:
+        body.append(text(error, color=ERROR_COLOR, size="Small", spacing="None"))
+    data = {"dialog": FOLLOWUP, "milestone": milestone, "handoff_id": handoff.id}
+    return card(body, [submit("Save", data, style="positive")])
 
 
 def message_dialog(*lines: str) -> dict[str, Any]:

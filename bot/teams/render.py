@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.teams.cards import Button, text, universal_card
+from bot.teams.cards import Button, execute, text, universal_card
 from core.machine import Status
 from core.presentation.brief import Brief, BriefField
 from core.presentation.card import CardAction, HandoffCard
 from core.presentation.due import DueLine
+from core.presentation.nudges import NudgeItem
 
 STATUS_WORDS = {
     Status.OPENED: "Waiting for the packet", Status.DRAFTING: "Packet in progress",
@@ -34,8 +35,10 @@ VERBS = {
     CardAction.ACCEPT: ("Accept", "accept", "positive"),
     CardAction.ESCALATE: ("Escalate", "escalate", "destructive"),
     CardAction.RECORD_FIRST_TOUCH: ("Record first touch", "record_first_touch", "default"),
+    CardAction.SET_KICKOFF: ("Set kickoff date", "set_kickoff", "default"),
 }
-CSM_ACTIONS = frozenset({CardAction.ACCEPT, CardAction.ESCALATE, CardAction.RECORD_FIRST_TOUCH})
+CSM_ACTIONS = frozenset({CardAction.ACCEPT, CardAction.ESCALATE, CardAction.RECORD_FIRST_TOUCH,
+                         CardAction.SET_KICKOFF})
 AE_ACTIONS = frozenset({CardAction.FILL_PACKET, CardAction.SUBMIT, CardAction.REQUEST_OVERRIDE})
 
 
@@ -53,7 +56,15 @@ def due_text(due: DueLine | None, now: datetime) -> str | None:
 
 
 DIALOG_ACTIONS = frozenset({CardAction.FILL_PACKET, CardAction.VIEW_PACKET, CardAction.ESCALATE,
-                            CardAction.REQUEST_OVERRIDE})
+                            CardAction.REQUEST_OVERRIDE, CardAction.SET_KICKOFF})
+# A nudge's one-click next step, by the timer it is about: (title, verb, opens a dialog).
+NUDGE_ACTIONS = {
+    "packet_due": ("Fill packet", "fill_packet", True), "acceptance_due": ("View packet", "view_packet", True),
+    "override_decision_due": ("View packet", "view_packet", True),
+    "first_touch_due": ("Done: I reached out", "record_first_touch", False),
+    "kickoff_due": ("Set kickoff date", "set_kickoff", True), "feedback_after": ("Give feedback", "give_feedback", True),
+    "checkin_after": ("Rate the packet", "check_in", True),
+}
 
 
 def _buttons(handoff_id: str, actions: Sequence[CardAction]) -> list[Button]:
@@ -146,6 +157,30 @@ def exception_card(*, handoff_id: str, account: str, asked_by: str, reason: str,
     data = {"handoff_id": handoff_id, "card": "exception"}
     buttons = [Button("Approve", "approve", data, "positive"), Button("Deny", "deny", data, "destructive")]
     return universal_card(body, buttons, refresh_for=manager_ids, refresh_data=data)
+
+
+def nudge_card(items: Sequence[NudgeItem], *, recipient: str, now: datetime, snooze: str) -> dict[str, Any]:
+    """A reminder (or a digest of several) with each item's next step and Snooze for its person."""
+    body: list[dict[str, Any]] = []
+    if len(items) > 1:
+        body.append(text(f"{len(items)} handoffs need your attention", weight="Bolder"))
+    for item in items:
+        h, timer = item.handoff, item.timer
+        late = ", **overdue**" if timer.due_at <= now else ""
+        kind = "Escalation" if item.escalation else "Reminder"
+        body.append(text(f"{kind}: {timer.label} for **{h.deal.account}** ({when(timer.due_at)}{late})"))
+        buttons = []
+        if (action := NUDGE_ACTIONS.get(timer.timer)) and not item.escalation:
+            title, verb, dialog = action
+            buttons.append(Button(title, verb, {"handoff_id": h.id}, "positive", dialog=dialog))
+        if not item.escalation and "@" in recipient:
+            buttons.append(Button(f"Snooze {snooze}", "snooze", {"handoff_id": h.id, "timer": timer.timer,
+                                                               "cycle": timer.cycle, "recipient": recipient}))
+        if buttons:
+            body.append({"type": "ActionSet", "actions": [execute(b) for b in buttons]})
+    body.append(text("Baton sends at most a few reminders a day and never during your quiet hours.",
+                     isSubtle=True, size="Small"))
+    return universal_card(body)
 
 
 def notice_card(*lines: str) -> dict[str, Any]:

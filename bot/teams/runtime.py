@@ -39,6 +39,6 @@ def build_teams(config: TeamsConfig, baton: Baton) -> TeamsRuntime:
         tenant_id=config.APP_TENANTID, plan=baton.sla.plan, engine=baton.engine)
     app = TeamsApp(service=baton.service, playbook=baton.playbook, directory=endpoint.directory, refs=refs,
                    clock=baton.clock, engine=baton.engine, wake=wake, drafter=build_drafter(baton.settings),
-                   tell=delivery.tell_about)
+                   tell=delivery.tell_about, nudges=baton.sla.nudges)
     endpoint.bot.app = app
     return TeamsRuntime(config=config, endpoint=endpoint, app=app, delivery=delivery)
