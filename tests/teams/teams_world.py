@@ -60,6 +60,7 @@ class TeamsWorld:
     client: TestClient[Any, Any]
     acts: Activities
     people: dict[str, dict[str, Any]]
+    since: int = 0  # the simulator serves the whole session: this world's messages start here
 
     async def post(self, activity: dict[str, Any]) -> tuple[int, Any]:
         response = await self.client.post("/api/messages", json=activity, headers=self.sim.auth())
@@ -93,7 +94,8 @@ class TeamsWorld:
         return ChatRefs(self.baton.engine).all(handoff_id)
 
     def sent(self, conversation_id: str) -> list[Sent]:
-        return self.sim.sent_to(conversation_id)
+        """What the bot sent to a conversation in this world (not in earlier tests)."""
+        return [s for s in self.sim.sent[self.since:] if s.conversation_id == conversation_id]
 
     def card_now(self, handoff_id: str) -> dict[str, Any]:
         """The handoff card as the thread shows it now (its last POST or PUT)."""
@@ -156,7 +158,8 @@ async def teams_world(tmp_path: Path, sim: TeamsSimulator, *, playbook: Playbook
         if member not in sim._conversations[CHANNEL_ID].members:
             sim.add_member(CHANNEL_ID, member)
     async with TestClient(TestServer(build_app(baton, teams=baton.teams.endpoint))) as client:
-        world = TeamsWorld(sim=sim, baton=baton, client=client, acts=Activities(sim), people=people)
+        world = TeamsWorld(sim=sim, baton=baton, client=client, acts=Activities(sim), people=people,
+                           since=len(sim.sent))
         for name in people:  # each person's 1:1 chat answers member lookups, as Teams' does
             sim.add_member(f"a:1personal-{people[name]['aadObjectId']}", people[name])
         status, _ = await world.post(world.acts.installed(people["maria"]))  # a manager adds Baton to the team
