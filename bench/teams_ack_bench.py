@@ -7,9 +7,14 @@ web.AppRunner without access log, as `baton serve` does; SQLite in a temp dir) a
 simulator (its own thread and event loop: OpenID metadata, JWKS, token endpoint, connector).
 Every request carries a fresh RS256 token minted by the simulator and is fully validated.
 
-  help    `<at>Baton</at> help` in a channel thread: validate the JWT, look the sender up, reply to
-          the thread through the connector (token cached after the first), then answer 200.
-  invoke  `task/fetch`: validate the JWT, build the task module, answer 200 with it.
+  help     `<at>Baton</at> help` in a channel thread: validate the JWT, look the sender up, reply to
+           the thread through the connector (token cached after the first), then answer 200.
+  mine     `mine` in personal chat: the sender's queue from the database (their open handoffs with
+           the SLA planner's due times), replied through the connector. Asked by 30 people in turn,
+           so Teams' limit of 7 messages a second per conversation is not what is measured.
+  fetch    `task/fetch` for the packet dialog of a real handoff: read it, render the step, answer 200.
+  execute  `adaptiveCard/action` (Universal Actions refresh of a handoff card): read the handoff,
+           render the clicker's own card, answer 200 with it.
 
 Each help goes to its own thread so Teams' per-conversation rate limit (7/s) is not what is
 measured. Latency is wall time per request in the client (POST + read body).
@@ -23,6 +28,8 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +40,16 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bot.bootstrap import bootstrap  # noqa: E402
+from bot.config import load_playbook  # noqa: E402
 from bot.http_server import build_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.teams.config import TeamsConfig  # noqa: E402
-from bot.teams.endpoint import TeamsEndpoint  # noqa: E402
 from bot.teams.simulator import TeamsSimulator  # noqa: E402
-from bot.teams.simulator.activities import Activities, user  # noqa: E402
+from bot.teams.simulator.activities import CHANNEL_ID, Activities, user  # noqa: E402
+from core.commands import OpenHandoff  # noqa: E402
+from core.deal import Deal  # noqa: E402
+from core.people import Actor  # noqa: E402
+from core.playbook import TeamsPlaces  # noqa: E402
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -54,9 +65,18 @@ async def _run(args: argparse.Namespace) -> int:
     assert config is not None
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=f"sqlite:///{tmp}/baton.db", config_path=REPO / "app.yaml")
-        baton = bootstrap(settings)
-        endpoint = TeamsEndpoint(config, engine=baton.engine, on_timezone=baton.sla.learn_timezone)
-        app = build_app(baton, teams=endpoint)
+        shipped = load_playbook(REPO / "app.yaml")
+        playbook = shipped.model_copy(update={"teams": TeamsPlaces(channel_id=CHANNEL_ID)})
+        baton = bootstrap(settings, playbook=playbook, teams=config)
+        assert baton.teams is not None
+        askers = [user(f"Rep {n}", email="ana@example.com") for n in range(30)]  # one chat each: 7/s per chat
+        for asker in [ana, *askers]:
+            sim.add_member(f"a:1personal-{asker['aadObjectId']}", asker)
+        handoff_ids = [baton.service.open_handoff(OpenHandoff(Deal(
+            id=f"D-{n}", name="Renewal", account=f"Account {n}", amount=Decimal(30_000 + n), currency="USD",
+            stage="Closed Won", closed_at=datetime.now(UTC), ae_email="ana@example.com",
+            csm_email="carl@example.com"), Actor.system())).handoff_id for n in range(20)]
+        app = build_app(baton, teams=baton.teams.endpoint)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -65,7 +85,10 @@ async def _run(args: argparse.Namespace) -> int:
         url = f"http://127.0.0.1:{port}/api/messages"
         builders: dict[str, Any] = {
             "help": lambda i: acts.message(ana, "help", thread=str(10_000 + i)),
-            "invoke": lambda i: acts.task_fetch(ana, {"open": "packet"}),
+            "mine": lambda i: acts.message(askers[i % len(askers)], "mine", in_channel=False, mention=False),
+            "fetch": lambda i: acts.task_fetch(ana, {"verb": "fill_packet",
+                                                     "handoff_id": handoff_ids[i % len(handoff_ids)]}),
+            "execute": lambda i: acts.card_action(ana, "refresh", {"handoff_id": handoff_ids[i % len(handoff_ids)]}),
         }
         print(f"{'kind':<8}{'n':>6}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}{'req/s':>9}  statuses")
         async with aiohttp.ClientSession() as http:
