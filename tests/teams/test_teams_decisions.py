@@ -23,7 +23,7 @@ from storage.metrics_sql import accepted_between
 from storage.tables import HANDOFFS
 from storage.timers import TimerStore
 from tests.integration.test_reporting_sql import storage_bench
-from tests.teams.teams_world import TeamsWorld, teams_world
+from tests.teams.teams_world import MANAGERS_CHANNEL, TeamsWorld, teams_world
 
 
 def texts(value: Any) -> str:
@@ -177,3 +177,22 @@ async def test_the_monthly_sample_reaches_revops_in_teams_with_links_to_the_thre
         assert lines[0].startswith("Monthly sample audit, 2026-10: 5 handoffs") and len(lines) == 6
         assert any(line.endswith("https://teams.microsoft.com/l/message/19%3Ahandoffs%40thread.tacv2/1700")
                    for line in lines)
+
+
+async def test_the_weekly_digest_posts_the_chart_card_in_the_managers_channel_once(
+        tmp_path: Path, sim: TeamsSimulator) -> None:
+    async with teams_world(tmp_path, sim) as w:
+        await w.close_deal(deal_id="D-9301")
+        await w.deliver()
+        w.baton.clock.advance(days=7)  # type: ignore[attr-defined]
+        assert w.baton.sla.enqueue_weekly_digest(w.baton.clock.now())
+        await w.deliver()
+        await w.deliver()
+        posts = [s for s in sim.sent[w.since:] if s.conversation_id.startswith(MANAGERS_CHANNEL + ";messageid=")]
+        assert len(posts) == 1
+        card = posts[0].activity["attachments"][0]["content"]
+        image = next(b for b in card["body"] if b["type"] == "Image")
+        assert image["url"].startswith("data:image/png;base64,") and "1 handoffs" in image["altText"]
+        assert len(json.dumps(posts[0].activity).encode()) <= 28 * 1024
+        assert any("red flag" in b.get("text", "").lower() or b.get("text", "").startswith("🚩")
+                   for b in card["body"] if b["type"] == "TextBlock")
