@@ -110,3 +110,22 @@ async def test_a_bad_value_is_shown_under_its_field_and_the_valid_typing_is_kept
         assert typed["value"] == "not-an-email"  # what they typed stays, to correct
         assert w.baton.service.get(handoff_id).packet.get("implementation_contact_name") == "Jordan Lee"
         assert "implementation_contact_email" not in w.baton.service.get(handoff_id).packet
+
+
+async def test_a_client_without_universal_actions_clicks_through_the_action_submit_fallback(
+        tmp_path: Path, sim: TeamsSimulator) -> None:
+    async with teams_world(tmp_path, sim) as w:
+        handoff_id = await w.close_deal(deal_id="D-7004")
+        await w.deliver()
+        await w.fill_packet("ana", handoff_id)
+
+        def replies(activity: dict) -> list[str]:
+            return [str(s.activity.get("text")) for s in w.sent(activity["conversation"]["id"])]
+
+        refused = w.acts.card_submit(w.people["olga"], {"verb": "accept", "handoff_id": handoff_id})
+        assert (await w.post(refused))[0] == 200
+        assert replies(refused)[-1] == "You can't accept this handoff: only the assigned CSM can do that."
+        accept = w.acts.card_submit(w.people["carl"], {"verb": "accept", "handoff_id": handoff_id})
+        assert (await w.post(accept))[0] == 200
+        assert replies(accept)[-1] == "Done."
+        assert w.baton.service.get(handoff_id).status is Status.ACCEPTED

@@ -98,6 +98,16 @@ class Activities:
                  "trigger": "manual"}
         return self.invoke(sender, "adaptiveCard/action", value, **kw)
 
+    def card_submit(self, sender: dict[str, Any], data: dict[str, Any], *, in_channel: bool = False,
+                    reply_to: str | None = None) -> dict[str, Any]:
+        """An Action.Submit click (clients without Universal Actions): a message with `value`, no text."""
+        conversation, channel_data = self.channel() if in_channel else self.personal(sender)
+        activity = self._base("message", sender, conversation, channel_data, "America/New_York")
+        activity.update(value=data, textFormat="plain")
+        if reply_to:
+            activity["replyToId"] = reply_to
+        return activity
+
     def task_fetch(self, sender: dict[str, Any], data: dict[str, Any], **kw: Any) -> dict[str, Any]:
         return self.invoke(sender, "task/fetch", {"type": "task/fetch", "data": data, "context": {"theme": "default"}},
                            **kw)
