@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
+from bot.reporting.data import report_rows
+from bot.reporting.export import metrics_csv
 from bot.teams import dialogs, render
 from bot.teams.cards import Button, execute, text
 from bot.teams.directory import TeamsDirectory
@@ -43,10 +45,11 @@ from core.presentation.card import handoff_card
 from core.presentation.due import plan_due
 from core.presentation.queue import queue_for
 from core.presentation.refusal import refusal
-from core.reporting import ReportScope, parse_period, scope_for
+from core.reporting import ReportScope, may_export, parse_period, scope_for
 from core.services import HandoffService
 from core.sla import SlaPlanner
 from storage.chat_refs import ChatRefs
+from storage.metrics_sql import Scope
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -481,6 +484,21 @@ class TeamsApp:
 
     async def _remember_step(self, handoff_id: str, step: int) -> None:
         await asyncio.to_thread(self.refs.set, handoff_id, STEP_REF, str(step), at=self.clock.now())
+
+    async def export_csv(self, actor: Actor, period: str) -> tuple[str, bytes, str] | str:
+        """(file name, CSV bytes, what it covers) for a manager or RevOps, else why not."""
+        if not may_export(is_revops=Role.REVOPS in actor.roles, is_manager=actor.is_manager):
+            return ("You can't export handoff metrics: only a sales or CS manager or RevOps can. "
+                    "`metrics` shows your own numbers.")
+        found = self.metrics_period(period)
+        if found is None or self.engine is None:
+            return f"I can't read `{period}` as a period. Say week, month, quarter, year or a number of days like 45d."
+        start, end, label = found
+        scope, engine = self.scope_of(actor), self.engine
+        rows = await asyncio.to_thread(report_rows, engine, start, end, thresholds=self.playbook.thresholds,
+                                       scope=Scope(emails=scope.emails))
+        name = f"handoff-metrics-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.csv"
+        return name, metrics_csv(rows).encode(), f"{label}, {scope.label}"
 
     def metrics_period(self, rest: str) -> tuple[datetime, datetime, str] | None:
         parsed = parse_period(rest)

@@ -17,6 +17,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("overdue", "Handoffs past their due time"),
     Command("open", "Every handoff not yet accepted"),
     Command("metrics", "Handoff times and escalation rates"),
+    Command("export", "Managers and RevOps: a period's metrics as a CSV file, in personal chat"),
 )
 
 

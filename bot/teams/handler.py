@@ -13,20 +13,29 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
-from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount
+from botbuilder.schema import (
+    AdaptiveCardInvokeResponse,
+    AdaptiveCardInvokeValue,
+    Attachment,
+    ChannelAccount,
+)
 from botbuilder.schema.teams import (
+    FileConsentCard,
+    FileConsentCardResponse,
+    FileInfoCard,
     TaskModuleContinueResponse,
     TaskModuleMessageResponse,
     TaskModuleRequest,
     TaskModuleResponse,
     TaskModuleTaskInfo,
 )
+from botbuilder.schema.teams.additional_properties import ContentType
 
 from bot.reporting.teams_card import metrics_card
 from bot.teams.actions import TeamsApp
 from bot.teams.commands import COMMANDS, help_text
 from bot.teams.directory import TeamsDirectory, TeamsPerson
-from bot.teams.sending import with_retry_after
+from bot.teams.sending import UploadFailed, upload, with_retry_after
 from core.people import Actor
 
 log = logging.getLogger(__name__)
@@ -114,6 +123,8 @@ class BatonTeamsBot(TeamsActivityHandler):
             await self.reply(turn_context, f"`{command}` needs Baton's handoff service, which this bot runs without.")
         elif command == "metrics":
             await self._metrics(turn_context, rest)
+        elif command == "export":
+            await self._export(turn_context, rest)
         else:
             actor = await self._actor(turn_context)
             conversation = activity.conversation.id if activity.conversation else ""
@@ -144,6 +155,49 @@ class BatonTeamsBot(TeamsActivityHandler):
             thresholds=self.app.playbook.thresholds, emails=scope.emails)
         await with_retry_after(lambda: turn_context.send_activity(
             MessageFactory.attachment(CardFactory.adaptive_card(chart_card))))
+
+    async def _export(self, turn_context: TurnContext, rest: str) -> None:
+        """Teams bots send files only in personal chat, after the person consents to each one."""
+        assert self.app is not None
+        conversation = turn_context.activity.conversation
+        if conversation is None or conversation.conversation_type != "personal":
+            await self.reply(turn_context, "I send files only in our personal chat: write `export` to me there.")
+            return
+        made = await self.app.export_csv(await self._actor(turn_context), rest)
+        if isinstance(made, str):
+            await self.reply(turn_context, made)
+            return
+        name, data, covers = made
+        context = {"period": rest, "name": name}
+        consent = FileConsentCard(description=f"Handoff metrics for {covers} (CSV).", size_in_bytes=len(data),
+                                  accept_context=context, decline_context=context)
+        attachment = Attachment(content=consent.serialize(), content_type=ContentType.FILE_CONSENT_CARD, name=name)
+        await with_retry_after(lambda: turn_context.send_activity(MessageFactory.attachment(attachment)))
+
+    async def on_teams_file_consent_accept(self, turn_context: TurnContext,
+                                           file_consent_card_response: FileConsentCardResponse) -> None:
+        """The person said yes: make the file again (who asks is checked again) and upload it."""
+        assert self.app is not None
+        context = file_consent_card_response.context or {}
+        info = file_consent_card_response.upload_info
+        made = await self.app.export_csv(await self._actor(turn_context), str(context.get("period", "")))
+        if isinstance(made, str) or info is None or not info.upload_url:
+            await self.reply(turn_context, made if isinstance(made, str) else "Teams sent no place to upload to.")
+            return
+        _, data, _ = made
+        try:
+            await upload(info.upload_url, data)
+        except UploadFailed as exc:
+            await self.reply(turn_context, f"I could not upload the file ({exc}); ask me again with `export`.")
+            return
+        card = FileInfoCard(unique_id=info.unique_id, file_type=info.file_type)
+        attachment = Attachment(content=card.serialize(), content_type=ContentType.FILE_INFO_CARD, name=info.name,
+                                content_url=info.content_url)
+        await with_retry_after(lambda: turn_context.send_activity(MessageFactory.attachment(attachment)))
+
+    async def on_teams_file_consent_decline(self, turn_context: TurnContext,
+                                            file_consent_card_response: FileConsentCardResponse) -> None:
+        await self.reply(turn_context, "No file sent. `metrics` shows the same numbers in a card.")
 
     async def on_adaptive_card_invoke(self, turn_context: TurnContext,
                                       invoke_value: AdaptiveCardInvokeValue) -> AdaptiveCardInvokeResponse:

@@ -77,7 +77,7 @@ def manifest(app_id: str, url: str, *, version: str = "1.0.0") -> dict[str, Any]
         "icons": {"color": "color.png", "outline": "outline.png"},
         "accentColor": "#{:02X}{:02X}{:02X}".format(*ACCENT),
         "bots": [{
-            "botId": app_id, "scopes": ["team", "personal", "groupChat"], "supportsFiles": False,
+            "botId": app_id, "scopes": ["team", "personal", "groupChat"], "supportsFiles": True,  # `export` sends a CSV in personal chat
             "isNotificationOnly": False,
             "commandLists": [{"scopes": ["team", "personal", "groupChat"], "commands": commands}],
         }],

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+import aiohttp
 from botframework.connector.models import ErrorResponseException
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
@@ -32,6 +33,22 @@ def _retry_after(state: RetryCallState) -> float:
         return min(max(float(header), 0.0), MAX_WAIT_SECONDS)
     except ValueError:
         return 1.0
+
+
+class UploadFailed(Exception):
+    """The file did not reach the place Teams gave for it."""
+
+
+async def upload(url: str, data: bytes) -> None:
+    """PUT a file to the upload URL Teams gave after the person consented (their OneDrive), in
+    one range, as Teams asks: Content-Range `bytes 0-{n-1}/{n}`."""
+    headers = {"Content-Length": str(len(data)), "Content-Range": f"bytes 0-{len(data) - 1}/{len(data)}"}
+    try:
+        async with aiohttp.ClientSession() as http, http.put(url, data=data, headers=headers) as response:
+            if response.status not in (200, 201):
+                raise UploadFailed(f"HTTP {response.status}")
+    except aiohttp.ClientError as exc:
+        raise UploadFailed(type(exc).__name__) from exc
 
 
 async def with_retry_after(send: Callable[[], Awaitable[T]], *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep

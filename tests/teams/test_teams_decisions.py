@@ -3,6 +3,8 @@ handoffs; a nudge reaches the person it is for; a duplicate activity is acted on
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import random
 from datetime import UTC, date, datetime
@@ -196,3 +198,34 @@ async def test_the_weekly_digest_posts_the_chart_card_in_the_managers_channel_on
         assert len(json.dumps(posts[0].activity).encode()) <= 28 * 1024
         assert any("red flag" in b.get("text", "").lower() or b.get("text", "").startswith("🚩")
                    for b in card["body"] if b["type"] == "TextBlock")
+
+
+async def test_a_manager_exports_a_csv_in_personal_chat_after_consenting_and_a_rep_is_refused(
+        tmp_path: Path, sim: TeamsSimulator) -> None:
+    async with teams_world(tmp_path, sim) as w:
+        await w.close_deal(deal_id="D-9401")
+        await w.deliver()
+        w.baton.clock.advance(minutes=5)  # type: ignore[attr-defined]
+        assert "only a sales or CS manager or RevOps can" in await w.say("ana", "export month")
+        assert "only in our personal chat" in await w.say("maria", "export month", in_channel=True)
+
+        ask = w.acts.message(w.people["maria"], "export month", in_channel=False, mention=False)
+        assert (await w.post(ask))[0] == 200
+        [offer] = [s.activity for s in w.sent(ask["conversation"]["id"])]
+        consent = offer["attachments"][0]
+        assert consent["contentType"] == "application/vnd.microsoft.teams.card.file.consent"
+        assert consent["name"].startswith("handoff-metrics-") and consent["content"]["sizeInBytes"] > 0
+
+        info = sim.upload_info(consent["name"])
+        status, _ = await w.post(w.acts.file_consent(w.people["maria"], "accept", consent["content"]["acceptContext"],
+                                                     info))
+        assert status == 200
+        rows = list(csv.DictReader(io.StringIO(sim.uploads[info["uniqueId"]].decode())))
+        assert rows[0]["group"] == "all" and rows[0]["handoffs"] == "1"
+        shown = w.sent(ask["conversation"]["id"])[-1].activity["attachments"][0]
+        assert shown["contentType"] == "application/vnd.microsoft.teams.card.file.info"
+        assert shown["contentUrl"] == info["contentUrl"] and shown["content"]["uniqueId"] == info["uniqueId"]
+
+        declined = w.acts.file_consent(w.people["maria"], "decline", consent["content"]["declineContext"])
+        assert (await w.post(declined))[0] == 200
+        assert "No file sent" in str(w.sent(ask["conversation"]["id"])[-1].activity.get("text"))

@@ -47,7 +47,8 @@ def test_the_package_has_a_current_manifest_the_commands_and_both_icons(tmp_path
     [bot] = manifest["bots"]
     assert bot["botId"] == APP_ID and set(bot["scopes"]) == {"team", "personal", "groupChat"}
     titles = [c["title"] for c in bot["commandLists"][0]["commands"]]
-    assert titles == ["help", "status", "mine", "overdue", "open", "metrics"]
+    assert titles == ["help", "status", "mine", "overdue", "open", "metrics", "export"]
+    assert bot["supportsFiles"] is True  # `export` sends its CSV through the bot file APIs
     assert all(len(c["description"]) <= 128 for c in bot["commandLists"][0]["commands"])
     assert manifest["validDomains"] == ["baton.example.com"]
     assert manifest["icons"] == {"color": "color.png", "outline": "outline.png"}

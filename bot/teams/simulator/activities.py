@@ -108,6 +108,14 @@ class Activities:
             activity["replyToId"] = reply_to
         return activity
 
+    def file_consent(self, sender: dict[str, Any], action: str, context: dict[str, Any],
+                     upload_info: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The person accepted or declined a file consent card: invoke `fileConsent/invoke`."""
+        value: dict[str, Any] = {"type": "fileUpload", "action": action, "context": context}
+        if upload_info is not None:
+            value["uploadInfo"] = upload_info
+        return self.invoke(sender, "fileConsent/invoke", value, in_channel=False)
+
     def task_fetch(self, sender: dict[str, Any], data: dict[str, Any], **kw: Any) -> dict[str, Any]:
         return self.invoke(sender, "task/fetch", {"type": "task/fetch", "data": data, "context": {"theme": "default"}},
                            **kw)

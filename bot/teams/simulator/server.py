@@ -22,6 +22,7 @@ CONNECTOR_SCOPE = "https://api.botframework.com"
 # Teams' documented per-bot, per-conversation limits: (messages, seconds).
 RATE_LIMITS = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+FILE_CARDS = ("application/vnd.microsoft.teams.card.file.consent", "application/vnd.microsoft.teams.card.file.info")
 
 
 @dataclass
@@ -57,6 +58,7 @@ class TeamsSimulator:
         self.sent: list[Sent] = []
         self.token_requests = 0
         self.throttled: list[str] = []
+        self.uploads: dict[str, bytes] = {}  # what the bot PUT to the upload URLs, by unique id
         self._conversations: dict[str, _Conversation] = defaultdict(_Conversation)
         self._history: dict[str, deque[float]] = defaultdict(deque)
         self._forced_429: dict[str, list[int]] = {}
@@ -148,6 +150,14 @@ class TeamsSimulator:
         with self._lock:
             self._installed_personal.clear()
 
+    def upload_info(self, name: str) -> dict[str, Any]:
+        """What Teams puts in a fileConsent accept: where the bot may PUT the file (the person's
+        OneDrive, pre-authorised), and where the file will then be."""
+        unique = str(uuid.uuid4()).upper()
+        return {"name": name, "uploadUrl": f"{self.url}/upload/{unique}", "uniqueId": unique,
+                "contentUrl": f"https://contoso-my.sharepoint.com/personal/Documents/Applications/{name}",
+                "fileType": name.rsplit(".", 1)[-1]}
+
     def throttle_next(self, conversation_id: str, times: int = 1, retry_after: int = 1) -> None:
         """Answer the next `times` sends to this conversation with 429 and Retry-After."""
         with self._lock:
@@ -170,6 +180,7 @@ class TeamsSimulator:
         app.router.add_put(base + "/{cid}/activities/{aid}", self._update)
         app.router.add_get(base + "/{cid}/members", self._members)
         app.router.add_get(base + "/{cid}/members/{uid}", self._member)
+        app.router.add_put("/upload/{uid}", self._upload)
         return app
 
     async def _openid(self, request: web.Request) -> web.Response:
@@ -243,8 +254,9 @@ class TeamsSimulator:
         return None
 
     @staticmethod
-    def _invalid(activity: Any) -> str | None:
-        """Minimal checks Teams makes: a type, and Adaptive Cards that are cards."""
+    def _invalid(activity: Any, conversation_id: str = "") -> str | None:
+        """Minimal checks Teams makes: a type, Adaptive Cards that are cards, file cards only in
+        personal chats (the bot file APIs work nowhere else)."""
         if not isinstance(activity, dict) or not activity.get("type"):
             return "Activity must have a type."
         if activity["type"] == "message" and not (activity.get("text") or activity.get("attachments")):
@@ -252,6 +264,12 @@ class TeamsSimulator:
         for attachment in activity.get("attachments") or []:
             if not attachment.get("contentType"):
                 return "Attachment contentType is required."
+            if attachment["contentType"] in FILE_CARDS and conversation_id and \
+                    not conversation_id.startswith("a:1personal-"):
+                return "File cards can be sent only in a personal chat."
+            if attachment["contentType"] == FILE_CARDS[0] and not isinstance(
+                    (attachment.get("content") or {}).get("sizeInBytes"), int):
+                return "A file consent card needs sizeInBytes."
             if attachment["contentType"] == ADAPTIVE_CARD:
                 card = attachment.get("content") or {}
                 if card.get("type") != "AdaptiveCard" or not isinstance(card.get("version"), str) \
@@ -301,7 +319,7 @@ class TeamsSimulator:
             return denied
         conversation_id = request.match_info["cid"]
         activity = await request.json()
-        if reason := self._invalid(activity):
+        if reason := self._invalid(activity, conversation_id):
             return _error(400, "BadArgument", reason)
         if (limited := self._rate_limited(conversation_id)) is not None:
             return limited
@@ -325,6 +343,16 @@ class TeamsSimulator:
         with self._lock:
             self.sent.append(Sent("PUT", conversation_id, activity, activity_id))
         return web.json_response({"id": activity_id})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """OneDrive's upload session: one PUT with the whole file and a matching Content-Range."""
+        data = await request.read()
+        expected = f"bytes 0-{len(data) - 1}/{len(data)}"
+        if not data or request.headers.get("Content-Range") != expected:
+            return _error(400, "invalidRange", f"Content-Range must be {expected!r} for a single-range upload")
+        with self._lock:
+            self.uploads[request.match_info["uid"]] = data
+        return web.json_response({"id": request.match_info["uid"], "size": len(data)}, status=201)
 
     async def _members(self, request: web.Request) -> web.Response:
         if (denied := self._authorized(request)) is not None:
