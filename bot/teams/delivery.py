@@ -11,7 +11,6 @@ the team's roster; someone Baton cannot reach personally is @mentioned in the th
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,12 +27,11 @@ from msrest.exceptions import ClientRequestError
 from sqlalchemy.engine import Engine
 
 from bot.delivery import RetryLater, Undeliverable
-from bot.notices import notices_for
 from bot.reporting.sample import candidates
 from bot.reporting.teams_card import metrics_card
 from bot.sla import period_of
 from bot.teams import render
-from bot.teams.cards import Button, execute
+from bot.teams.delivery_steps import PREFIX, Delivery
 from bot.teams.directory import TeamsDirectory, TeamsPerson
 from bot.teams.proactive import NotReachable, Posted, TeamsMessenger, card_message
 from core import events as ev
@@ -41,20 +39,16 @@ from core.errors import HandoffNotFound
 from core.handoff import Handoff
 from core.playbook import Playbook
 from core.presentation.brief import brief
-from core.presentation.card import handoff_card
-from core.presentation.due import plan_due
 from core.presentation.nudges import still_due
-from core.presentation.queue import AE_HOLDS_PACKET
 from core.sampling import SampleAuditDue, sample_lines
 from core.services import HandoffService
 from core.sla import SlaPlanner, Timer
 from storage.chat_refs import ChatRefs
 
 log = logging.getLogger(__name__)
-PREFIX = "teams."
 ROSTER_EVERY_SECONDS = 300.0  # look a missing person up in the team's roster at most this often
 
-Step = Callable[[], Awaitable[str]]
+
 PlanOf = Callable[[Handoff], list[Timer]]
 
 
@@ -76,13 +70,13 @@ class TeamsDelivery:
         tenant_id: str = "", plan: PlanOf | None = None, engine: Engine | None = None,
     ) -> None:
         self._adapter = adapter
-        self._messenger = messenger
-        self._directory = directory
+        self.messenger = messenger
+        self.directory = directory
         self._app_id = app_id
-        self._service = service
-        self._playbook = playbook
-        self._refs = refs
-        self._now = now
+        self.service = service
+        self.playbook = playbook
+        self.refs = refs
+        self.now = now
         self._tenant_id = tenant_id
         planner = SlaPlanner(playbook)
         self._plan: PlanOf = plan or (lambda h: planner.plan(h, lambda _: None))
@@ -114,11 +108,11 @@ class TeamsDelivery:
             await self._sample_audit(event, key)
             return
         try:
-            handoff = await asyncio.to_thread(self._service.get, event.handoff_id)
+            handoff = await asyncio.to_thread(self.service.get, event.handoff_id)
         except HandoffNotFound:
             log.info("Teams: %s is about no handoff Baton has; nothing to post", key)
             return
-        d = _Delivery(self, key, handoff)
+        d = Delivery(self, key, handoff)
         await d.load()
         handler = _HANDLERS.get(type(event), TeamsDelivery._other)
         await handler(self, d, event)
@@ -126,10 +120,10 @@ class TeamsDelivery:
     # -- where conversations start -------------------------------------------------------------
 
     async def site(self) -> TeamsSite:
-        places = self._playbook.teams
+        places = self.playbook.teams
         if places.channel_id is None:
             raise Undeliverable("teams.channel_id is not set in app.yaml: Baton has no channel for handoff threads")
-        learned = await asyncio.to_thread(self._directory.latest_service)
+        learned = await asyncio.to_thread(self.directory.latest_service)
         service_url, tenant = learned or (places.service_url, self._tenant_id)
         return TeamsSite(service_url=service_url, tenant_id=self._tenant_id or tenant, channel_id=places.channel_id,
                          managers_channel_id=places.managers_channel_id or places.channel_id)
@@ -142,7 +136,7 @@ class TeamsDelivery:
 
     async def person(self, email: str) -> TeamsPerson | None:
         """The Teams user with this email: known from an earlier activity, else from the roster."""
-        known = await asyncio.to_thread(self._directory.by_email, email)
+        known = await asyncio.to_thread(self.directory.by_email, email)
         if known is not None:
             return known
         loop = asyncio.get_running_loop()
@@ -159,20 +153,20 @@ class TeamsDelivery:
         await self._adapter.continue_conversation(self.channel_reference(site, site.channel_id), read, self._app_id)
         for member in members:
             address = getattr(member, "email", None) or getattr(member, "user_principal_name", None)
-            await asyncio.to_thread(self._directory.record, TeamsPerson(
+            await asyncio.to_thread(self.directory.record, TeamsPerson(
                 user_id=member.id, aad_object_id=getattr(member, "aad_object_id", None), name=member.name,
                 email=address))
-        return await asyncio.to_thread(self._directory.by_email, email)
+        return await asyncio.to_thread(self.directory.by_email, email)
 
     async def tell_about(self, handoff: Handoff, email: str, card: dict[str, Any]) -> None:
         """A direct answer to someone about a handoff (drafted values): their chat, else the thread."""
-        d = _Delivery(self, "direct", handoff)
+        d = Delivery(self, "direct", handoff)
         await d.load()
         await d.reach(await self.person(email), card, "")
 
     # -- events --------------------------------------------------------------------------------
 
-    async def _opened(self, d: _Delivery, event: ev.Event) -> None:
+    async def _opened(self, d: Delivery, event: ev.Event) -> None:
         h = d.handoff
         people = [p for p in [await self.person(h.ae.email), await self.person(h.csm.email),
                               *[await self.person(m) for m in self._manager_emails()]] if p is not None]
@@ -180,10 +174,10 @@ class TeamsDelivery:
         async def open_thread() -> str:
             site = await self.site()
             intro = f"New handoff: {h.deal.account} ({h.deal.name})."
-            posted = await self._messenger.open_thread(
+            posted = await self.messenger.open_thread(
                 service_url=site.service_url, tenant_id=site.tenant_id, channel_id=site.channel_id,
                 first=card_message(await asyncio.to_thread(d.card), people, intro))
-            await asyncio.to_thread(self._directory.remember, posted.reference)
+            await asyncio.to_thread(self.directory.remember, posted.reference)
             await d.set_ref("thread", posted.reference.conversation.id)
             await d.set_ref("card", posted.activity_id)
             return posted.activity_id
@@ -192,14 +186,14 @@ class TeamsDelivery:
         for audience in ("csm", "ae"):
             await d.tell(audience, event)
 
-    async def _refresh(self, d: _Delivery, event: ev.Event) -> None:
+    async def _refresh(self, d: Delivery, event: ev.Event) -> None:
         await d.refresh_card()
 
-    async def _submitted(self, d: _Delivery, event: ev.Event) -> None:
+    async def _submitted(self, d: Delivery, event: ev.Event) -> None:
         await d.refresh_card()
-        await d.tell("csm", event, card=render.brief_card(brief(d.handoff, self._playbook)), ref="brief")
+        await d.tell("csm", event, card=render.brief_card(brief(d.handoff, self.playbook)), ref="brief")
 
-    async def _override_requested(self, d: _Delivery, event: ev.Event) -> None:
+    async def _override_requested(self, d: Delivery, event: ev.Event) -> None:
         request = d.handoff.overrides[-1]
         managers = [p for p in [await self.person(m) for m in self._manager_emails()] if p is not None]
         card = render.exception_card(
@@ -214,7 +208,7 @@ class TeamsDelivery:
         await d.step("ask_managers", ask)
         await d.refresh_card()
 
-    async def _override_decided(self, d: _Delivery, event: ev.Event) -> None:
+    async def _override_decided(self, d: Delivery, event: ev.Event) -> None:
         request = d.handoff.overrides[-1]
         exception_id, thread = d.refs.get("exception"), await d.thread()
         if exception_id and thread is not None:
@@ -227,17 +221,17 @@ class TeamsDelivery:
         await d.refresh_card()
         await d.tell("ae", event)
 
-    async def _escalated(self, d: _Delivery, event: ev.Event) -> None:
+    async def _escalated(self, d: Delivery, event: ev.Event) -> None:
         await d.close_brief("Sent back to the AE")
         await d.refresh_card()
         await d.tell("ae", event)
 
-    async def _flipped(self, d: _Delivery, event: ev.Event) -> None:
+    async def _flipped(self, d: Delivery, event: ev.Event) -> None:
         await d.close_brief("Accepted")
         await d.refresh_card()
         await d.announce("channel", event)
 
-    async def _other(self, d: _Delivery, event: ev.Event) -> None:
+    async def _other(self, d: Delivery, event: ev.Event) -> None:
         await d.refresh_card()
         for audience in ("channel", "managers", "csm", "ae"):
             if audience in ("csm", "ae"):
@@ -245,7 +239,7 @@ class TeamsDelivery:
             else:
                 await d.announce(audience, event)
 
-    async def _milestone(self, d: _Delivery, event: ev.Event) -> None:
+    async def _milestone(self, d: Delivery, event: ev.Event) -> None:
         """A follow-up recorded: the card and the thread hear it; the CSM's feedback reaches the AE."""
         await self._other(d, event)
         m = d.handoff.milestones
@@ -261,17 +255,17 @@ class TeamsDelivery:
         handoffs = {}
         for ref in event.items:
             try:
-                handoffs[ref["h"]] = await asyncio.to_thread(self._service.get, ref["h"])
+                handoffs[ref["h"]] = await asyncio.to_thread(self.service.get, ref["h"])
             except HandoffNotFound:  # gone since the sweep: simply not nudged
                 continue
         items = still_due(event.items, event.recipient, handoffs, self._plan)
         if not items:
             return
-        card = render.nudge_card(items, recipient=event.recipient, now=self._now(),
-                                 snooze=self._playbook.nudges.snooze)
+        card = render.nudge_card(items, recipient=event.recipient, now=self.now(),
+                                 snooze=self.playbook.nudges.snooze)
         summary = f"Reminder: {items[0].timer.label} for {items[0].handoff.deal.account}"
         person = await self.person(event.recipient) if "@" in event.recipient else None
-        d = _Delivery(self, key, items[0].handoff)
+        d = Delivery(self, key, items[0].handoff)
         await d.load()
         if person is None:
             log.warning("Teams nudge %s: no Teams user for %s; posted in the thread", key, event.recipient)
@@ -284,7 +278,7 @@ class TeamsDelivery:
         rows = await asyncio.to_thread(candidates, self._engine, event.handoff_ids)
         links = {}
         for row in rows:
-            thread = (await asyncio.to_thread(self._refs.all, row.handoff_id)).get(PREFIX + "thread")
+            thread = (await asyncio.to_thread(self.refs.all, row.handoff_id)).get(PREFIX + "thread")
             if thread:
                 links[row.handoff_id] = message_link(thread)
         lines = sample_lines(rows, links)
@@ -292,21 +286,21 @@ class TeamsDelivery:
                 if lines else f"Monthly sample audit, {event.month}: no handoff was accepted that month.")
         card = render.notice_card(head, *(f"- {line}" for line in lines))
         site = await self.site()
-        for n, email in enumerate(e for e in self._playbook.roles.revops if "@" in e[1:]):
+        for n, email in enumerate(e for e in self.playbook.roles.revops if "@" in e[1:]):
             step_key = f"{key}:teams:sample:{n}"
-            if await asyncio.to_thread(self._refs.step_result, step_key) is not None:
+            if await asyncio.to_thread(self.refs.step_result, step_key) is not None:
                 continue
             person = await self.person(email)
             try:
                 if person is None:
                     raise NotReachable(email)
-                posted = await self._messenger.tell(person, card_message(card), service_url=site.service_url,
+                posted = await self.messenger.tell(person, card_message(card), service_url=site.service_url,
                                                     tenant_id=site.tenant_id, thread=None)
             except NotReachable:
-                posted = await self._messenger.open_thread(
+                posted = await self.messenger.open_thread(
                     service_url=site.service_url, tenant_id=site.tenant_id, channel_id=site.managers_channel_id,
                     first=card_message(card, [person] if person else [], head))
-            await asyncio.to_thread(self._refs.record_step, step_key, posted.activity_id, at=self._now())
+            await asyncio.to_thread(self.refs.record_step, step_key, posted.activity_id, at=self.now())
 
     async def _weekly(self, event: ev.WeeklyDigestDue, key: str) -> None:
         """The managers' weekly digest: the chart card as a new post in their channel."""
@@ -314,134 +308,26 @@ class TeamsDelivery:
             return
         start, end = period_of(event)
         label = f"{start:%b %d} to {end:%b %d, %Y}"
-        engine, thresholds = self._engine, self._playbook.thresholds
+        engine, thresholds = self._engine, self.playbook.thresholds
         step_key = f"{key}:teams:digest"
-        if await asyncio.to_thread(self._refs.step_result, step_key) is not None:
+        if await asyncio.to_thread(self.refs.step_result, step_key) is not None:
             return
         card = await asyncio.to_thread(metrics_card, engine, start=start, end=end, label=label, thresholds=thresholds)
         site = await self.site()
-        posted = await self._messenger.open_thread(
+        posted = await self.messenger.open_thread(
             service_url=site.service_url, tenant_id=site.tenant_id, channel_id=site.managers_channel_id,
             first=card_message(card, (), f"Weekly handoff digest, {label}"))
-        await asyncio.to_thread(self._refs.record_step, step_key, posted.activity_id, at=self._now())
+        await asyncio.to_thread(self.refs.record_step, step_key, posted.activity_id, at=self.now())
 
     # -- small helpers -------------------------------------------------------------------------
 
     def _manager_emails(self) -> list[str]:
-        roles = self._playbook.roles
+        roles = self.playbook.roles
         return [m for m in (*roles.sales_managers, *roles.cs_managers) if "@" in m and not m.startswith("@")]
 
     def _labels(self, field_ids: tuple[str, ...]) -> list[str]:
-        labels = {f.id: f.label for f in self._playbook.fields}
+        labels = {f.id: f.label for f in self.playbook.fields}
         return [labels.get(f, f) for f in field_ids]
-
-
-class _Delivery:
-    """One outbox message's delivery to Teams: its recorded steps and the handoff's Teams refs."""
-
-    def __init__(self, target: TeamsDelivery, key: str, handoff: Handoff) -> None:
-        self.t = target
-        self.key = key
-        self.handoff = handoff
-        self.refs: dict[str, str] = {}
-
-    async def load(self) -> None:
-        stored = await asyncio.to_thread(self.t._refs.all, self.handoff.id)
-        self.refs = {k.removeprefix(PREFIX): v for k, v in stored.items() if k.startswith(PREFIX)}
-
-    async def step(self, name: str, action: Step) -> str:
-        step_key = f"{self.key}:teams:{name}"
-        done = await asyncio.to_thread(self.t._refs.step_result, step_key)
-        if done is not None:
-            return done
-        result = await action()
-        await asyncio.to_thread(self.t._refs.record_step, step_key, result, at=self.t._now())
-        return result
-
-    async def set_ref(self, name: str, value: str) -> None:
-        self.refs[name] = value
-        await asyncio.to_thread(self.t._refs.set, self.handoff.id, PREFIX + name, value, at=self.t._now())
-
-    async def thread(self) -> ConversationReference | None:
-        conversation = self.refs.get("thread")
-        return await asyncio.to_thread(self.t._directory.reference, conversation) if conversation else None
-
-    def card(self) -> dict[str, Any]:
-        h, now = self.handoff, self.t._now()
-        view = handoff_card(h, self.t._playbook, plan_due(h, SlaPlanner(self.t._playbook)))
-        ids = {role: [p.user_id for p in [self._known(person.email)] if p]
-               for role, person in (("csm", h.csm), ("ae", h.ae))}
-        return render.handoff_card(view, now=now, csm_ids=ids["csm"], ae_ids=ids["ae"])
-
-    def _known(self, email: str) -> TeamsPerson | None:
-        return self.t._directory.by_email(email)
-
-    async def in_thread(self, activity: Any) -> Posted:
-        thread = await self.thread()
-        if thread is None:
-            raise Undeliverable("the handoff has no Teams thread yet")
-        return await self.t._messenger.send(thread, activity)
-
-    async def update(self, posted: Posted, card: dict[str, Any]) -> str:
-        await self.t._messenger.update(posted, card_message(card))
-        return posted.activity_id
-
-    async def refresh_card(self) -> None:
-        """The card in the thread always shows the handoff as it is now, so replays converge."""
-        thread, card_id = await self.thread(), self.refs.get("card")
-        if thread is None or not card_id:
-            return
-        card = await asyncio.to_thread(self.card)
-        await self.step("card", lambda: self.update(Posted(thread, card_id), card))
-
-    async def reach(self, person: TeamsPerson | None, card: dict[str, Any], text: str) -> str:
-        """Tell one person: their personal chat, else an @mention in the handoff's thread."""
-        thread = await self.thread()
-        if person is None:  # not in the team's roster: the thread still shows it, with the words
-            if thread is None:
-                raise NotReachable(text)
-            return (await self.t._messenger.send(thread, card_message(card, (), text))).activity_id
-        site = await self.t.site()  # the card carries the words; a thread @mention adds only the name
-        posted = await self.t._messenger.tell(person, card_message(card), service_url=site.service_url,
-                                              tenant_id=site.tenant_id, thread=thread)
-        return json.dumps({"conversation": posted.reference.conversation.id, "activity": posted.activity_id})
-
-    async def tell(self, audience: str, event: ev.Event, *, card: dict[str, Any] | None = None,
-                   ref: str | None = None) -> None:
-        """The notice for the AE or the CSM, to them; `card` replaces the plain notice card."""
-        texts = [n.text for n in notices_for(event, self.handoff, self.t._playbook) if n.to == audience]
-        if not texts and card is None:
-            return
-        email = self.handoff.ae.email if audience == "ae" else self.handoff.csm.email
-        person = await self.t.person(email)
-        body = card or render.notice_card(*texts)
-        if audience == "ae" and card is None and self.handoff.status in AE_HOLDS_PACKET:
-            fill = Button("Fill packet", "fill_packet", {"handoff_id": self.handoff.id}, "positive", dialog=True)
-            body["actions"] = [execute(fill)]
-        where = await self.step(f"tell_{audience}", lambda: self.reach(person, body, " ".join(texts)))
-        if ref is not None:
-            await self.set_ref(ref, where)
-
-    async def announce(self, audience: str, event: ev.Event) -> None:
-        texts = [n.text for n in notices_for(event, self.handoff, self.t._playbook) if n.to == audience]
-        if texts and await self.thread() is not None:
-            await self.step(f"announce_{audience}", lambda: self._post(texts))
-
-    async def _post(self, texts: list[str]) -> str:
-        return (await self.in_thread(card_message(render.notice_card(*texts), (), " ".join(texts)))).activity_id
-
-    async def close_brief(self, outcome: str) -> None:
-        """Take Accept / Escalate off the CSM's copy of the brief once one was used."""
-        where = self.refs.get("brief", "")
-        if not where.startswith("{"):
-            return
-        sent = json.loads(where)
-        reference = await asyncio.to_thread(self.t._directory.reference, sent["conversation"])
-        if reference is None:
-            return
-        card = render.brief_card(brief(self.handoff, self.t._playbook), with_buttons=False)
-        card["body"].append({"type": "TextBlock", "text": f"**{outcome}**", "wrap": True})
-        await self.step("close_brief", lambda: self.update(Posted(reference, sent["activity"]), card))
 
 
 def message_link(thread_id: str) -> str:
@@ -466,7 +352,7 @@ def _retry_or_refuse(exc: ErrorResponseException) -> Exception:
     return Undeliverable(f"Teams refused ({status}): {exc}")
 
 
-_HANDLERS: dict[type[ev.Event], Callable[[TeamsDelivery, _Delivery, ev.Event], Awaitable[None]]] = {
+_HANDLERS: dict[type[ev.Event], Callable[[TeamsDelivery, Delivery, ev.Event], Awaitable[None]]] = {
     ev.HandoffOpened: TeamsDelivery._opened,
     ev.PacketEdited: TeamsDelivery._refresh,
     ev.MilestoneRecorded: TeamsDelivery._milestone,

@@ -26,6 +26,14 @@ FOLLOWUPS = {"set_kickoff": ("kickoff", "Kickoff date"), "give_feedback": ("feed
 ERROR_COLOR = "Attention"
 
 
+def as_int(value: Any) -> int:
+    """A step number from a submitted card (a string or nothing), never below 0."""
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return 0
+
+
 def card(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
             "version": CARD_VERSION, "body": body, "actions": actions}

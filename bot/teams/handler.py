@@ -32,10 +32,11 @@ from botbuilder.schema.teams import (
 from botbuilder.schema.teams.additional_properties import ContentType
 
 from bot.reporting.teams_card import metrics_card
-from bot.teams.actions import TeamsApp
+from bot.teams import actions, packet_flow, queries
 from bot.teams.commands import COMMANDS, help_text
 from bot.teams.directory import TeamsDirectory, TeamsPerson
 from bot.teams.sending import UploadFailed, upload, with_retry_after
+from bot.teams.services import TeamsApp
 from core.people import Actor
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ class BatonTeamsBot(TeamsActivityHandler):
         else:
             actor = await self._actor(turn_context)
             conversation = activity.conversation.id if activity.conversation else ""
-            lines = await self.app.command(command, rest, actor, conversation_id=conversation or "")
+            lines = await queries.command(self.app, command, rest, actor, conversation_id=conversation or "")
             await self.reply(turn_context, "\n\n".join(lines))
 
     async def _submitted_card(self, turn_context: TurnContext, data: dict[str, Any]) -> None:
@@ -136,7 +137,7 @@ class BatonTeamsBot(TeamsActivityHandler):
         clicker in the conversation, and refresh the card where it was clicked."""
         assert self.app is not None
         actor = await self._actor(turn_context)
-        answer = await self.app.execute(str(data["verb"]), data, actor)
+        answer = await actions.execute(self.app, str(data["verb"]), data, actor)
         problem = next((b["text"] for b in answer.get("body", [])[:1] if b.get("color") == "Attention"), None)
         await self.reply(turn_context, problem or "Done.")
 
@@ -163,7 +164,7 @@ class BatonTeamsBot(TeamsActivityHandler):
         if conversation is None or conversation.conversation_type != "personal":
             await self.reply(turn_context, "I send files only in our personal chat: write `export` to me there.")
             return
-        made = await self.app.export_csv(await self._actor(turn_context), rest)
+        made = await queries.export_csv(self.app, await self._actor(turn_context), rest)
         if isinstance(made, str):
             await self.reply(turn_context, made)
             return
@@ -180,7 +181,7 @@ class BatonTeamsBot(TeamsActivityHandler):
         assert self.app is not None
         context = file_consent_card_response.context or {}
         info = file_consent_card_response.upload_info
-        made = await self.app.export_csv(await self._actor(turn_context), str(context.get("period", "")))
+        made = await queries.export_csv(self.app, await self._actor(turn_context), str(context.get("period", "")))
         if isinstance(made, str) or info is None or not info.upload_url:
             await self.reply(turn_context, made if isinstance(made, str) else "Teams sent no place to upload to.")
             return
@@ -208,7 +209,7 @@ class BatonTeamsBot(TeamsActivityHandler):
         if self.app is None:
             answer = card(f"Baton received **{verb}**.")
         else:
-            answer = await self.app.execute(verb, data if isinstance(data, dict) else {}, await self._actor(turn_context))
+            answer = await actions.execute(self.app, verb, data if isinstance(data, dict) else {}, await self._actor(turn_context))
         return AdaptiveCardInvokeResponse(status_code=200, type="application/vnd.microsoft.card.adaptive",
                                           value=answer)
 
@@ -218,7 +219,7 @@ class BatonTeamsBot(TeamsActivityHandler):
         if self.app is None:
             title, body = "Handoff packet", card("Baton's handoff service is not running.")
         else:
-            title, body = await self.app.open_dialog(str(data.get("verb", "")), data, await self._actor(turn_context))
+            title, body = await packet_flow.open_dialog(self.app, str(data.get("verb", "")), data, await self._actor(turn_context))
         return _continue(title, body)
 
     async def on_teams_task_module_submit(self, turn_context: TurnContext,
@@ -226,7 +227,7 @@ class BatonTeamsBot(TeamsActivityHandler):
         data = task_module_request.data if isinstance(task_module_request.data, dict) else {}
         if self.app is None:
             return TaskModuleResponse(task=TaskModuleMessageResponse(value="Baton's handoff service is not running."))
-        result = await self.app.submit_dialog(data, await self._actor(turn_context))
+        result = await packet_flow.submit_dialog(self.app, data, await self._actor(turn_context))
         if isinstance(result, str):
             return TaskModuleResponse(task=TaskModuleMessageResponse(value=result))
         return _continue(*result)

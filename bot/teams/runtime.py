@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.llm import build_drafter
-from bot.teams.actions import TeamsApp
 from bot.teams.config import TeamsConfig
 from bot.teams.delivery import TeamsDelivery
 from bot.teams.endpoint import TeamsEndpoint
+from bot.teams.services import TeamsApp
 from storage.chat_refs import ChatRefs
 
 if TYPE_CHECKING:
