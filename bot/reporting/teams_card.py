@@ -2,13 +2,15 @@
 the alt text and the red flags in words beside it.
 
 Teams refuses a message over about 28 KB, card included, so the chart is drawn at the highest
-resolution whose PNG still fits (`CARD_IMAGE_BYTES`), not attached as a file: a bot in a
+resolution whose card still fits (`CARD_BYTES`), not attached as a file: a bot in a
 channel cannot upload files without extra Graph permissions.
 """
 
 from __future__ import annotations
 
 import base64
+import json
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -22,20 +24,21 @@ from core.reporting import ChartImage
 from storage.metrics_sql import Scope
 
 TEAMS_MESSAGE_BYTES = 28 * 1024
-CARD_IMAGE_BYTES = 19 * 1024  # the PNG, before base64 (x4/3), leaving room for text and JSON
-DPI_STEPS = (60, 50, 42, 36, 30)
+CARD_BYTES = 26 * 1024  # the whole card, leaving room for the activity around it
+FIRST_DPI, MIN_DPI, TRIES = 50, 20, 4
 
 
-def fitting_chart(render: Any) -> ChartImage:
-    """`render(dpi)` at the first resolution whose PNG fits a Teams card."""
-    chart: ChartImage | None = None
-    for dpi in DPI_STEPS:
-        chart = render(dpi)
-        if len(chart.png) <= CARD_IMAGE_BYTES:
-            return chart
-    assert chart is not None
-    raise ValueError(f"the chart is {len(chart.png)} bytes even at {DPI_STEPS[-1]} dpi; Teams cards hold "
-                     f"{CARD_IMAGE_BYTES}")
+def fitting_card(render: Any, build: Any) -> dict[str, Any]:
+    """`build(render(dpi))` at the highest resolution whose card fits a Teams message. A PNG's
+    size grows with the square of the resolution, so one retry usually lands it."""
+    dpi = FIRST_DPI
+    for _ in range(TRIES):
+        card: dict[str, Any] = build(render(dpi))
+        size = len(json.dumps(card))
+        if size <= CARD_BYTES:
+            return card
+        dpi = max(MIN_DPI, int(dpi * math.sqrt(CARD_BYTES / size) * 0.93))
+    raise ValueError(f"the chart card is {size} bytes even at {dpi} dpi; a Teams message holds {TEAMS_MESSAGE_BYTES}")
 
 
 def chart_card(chart: ChartImage, title: str, *, lines: Sequence[str] = ()) -> dict[str, Any]:
@@ -56,5 +59,5 @@ def metrics_card(
     """`@Baton metrics` and the weekly digest in Teams: query once, draw at the size that fits."""
     data = digest_data(engine, start=start, end=end, label=label, thresholds=thresholds,
                        scope=Scope(emails=emails), overdue_owners=overdue_owners)
-    chart = fitting_chart(lambda dpi: render_digest(data, dpi=dpi))
-    return chart_card(chart, f"Handoff metrics, {label}")
+    return fitting_card(lambda dpi: render_digest(data, dpi=dpi),
+                        lambda chart: chart_card(chart, f"Handoff metrics, {label}"))
