@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from storage.dialects import insert_ignore
-from storage.tables import CHAT_REFS, DELIVERY_STEPS
+from storage.tables import CHAT_REFS, DELIVERY_STEPS, PROCESSED_EVENTS
 
 
 class ChatRefs:
@@ -47,6 +47,16 @@ class ChatRefs:
                     .where(CHAT_REFS.c.handoff_id == handoff_id, CHAT_REFS.c.name == name)
                     .values(value=value, updated_at=at)
                 )
+
+    def claim_activity(self, key: str, *, at: datetime) -> bool:
+        """Record an inbound activity id for every replica to see; False when one already has it."""
+        with Session(self._engine) as session, session.begin():
+            return insert_ignore(session, PROCESSED_EVENTS, [{"key": key, "processed_at": at}], ["key"]) == 1
+
+    def release_activity(self, key: str) -> None:
+        """Handling failed: let the platform's redelivery be handled, by any replica."""
+        with Session(self._engine) as session, session.begin():
+            session.execute(delete(PROCESSED_EVENTS).where(PROCESSED_EVENTS.c.key == key))
 
     def step_result(self, key: str) -> str | None:
         with self._engine.connect() as conn:

@@ -15,9 +15,11 @@ authenticated request to `CloudAdapter.process_activity`, and writes invoke bodi
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -33,6 +35,7 @@ from bot.teams.credentials import BatonCredentialFactory
 from bot.teams.directory import TeamsDirectory
 from bot.teams.handler import BatonTeamsBot
 from bot.teams.proactive import TeamsMessenger
+from storage.chat_refs import ChatRefs
 
 log = logging.getLogger(__name__)
 # msrest warns about every field Teams sends that the 4.17 models lack (teamsChannelId, trigger,
@@ -49,7 +52,9 @@ class TeamsEndpoint:
     """The Teams adapter's HTTP entry: authentication, de-duplication, the turn, the response."""
 
     def __init__(self, config: TeamsConfig, *, engine: Engine,
-                 on_timezone: Callable[[str, str], object] | None = None) -> None:
+                 on_timezone: Callable[[str, str], object] | None = None, shared_dedupe: bool = True) -> None:
+        """`shared_dedupe` records activity ids in the database, so replicas ignore each other's
+        redeliveries too (the in-process memory only catches this process's)."""
         self.config = config
         self.auth = ConfigurationBotFrameworkAuthentication(config, credentials_factory=BatonCredentialFactory(config))
         self.adapter = CloudAdapter(self.auth)
@@ -58,6 +63,7 @@ class TeamsEndpoint:
         self.bot = BatonTeamsBot(self.directory, on_timezone=on_timezone)
         self.messenger = TeamsMessenger(self.adapter, config.APP_ID, self.directory)
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self.refs = ChatRefs(engine) if shared_dedupe else None
 
     @staticmethod
     async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
@@ -76,9 +82,25 @@ class TeamsEndpoint:
             self._seen.popitem(last=False)
         return False
 
-    def _forget(self, activity: Activity) -> None:
+    @staticmethod
+    def _key(activity: Activity) -> str | None:
+        if not activity.id or activity.conversation is None:
+            return None
+        return f"teams-activity:{activity.conversation.id or ''}:{activity.id}"
+
+    async def _claimed(self, activity: Activity) -> bool:
+        """The database's word on a redelivery: another replica may have got the first copy."""
+        key = self._key(activity)
+        if key is None or self.refs is None:
+            return True
+        return await asyncio.to_thread(self.refs.claim_activity, key, at=datetime.now(UTC))
+
+    async def _forget(self, activity: Activity) -> None:
         if activity.id and activity.conversation is not None:
             self._seen.pop((activity.conversation.id or "", activity.id), None)
+        key = self._key(activity)
+        if key is not None and self.refs is not None:
+            await asyncio.to_thread(self.refs.release_activity, key)
 
     async def handle(self, request: web.Request) -> web.Response:
         if "application/json" not in request.headers.get("Content-Type", ""):
@@ -103,13 +125,13 @@ class TeamsEndpoint:
         except Exception as exc:
             log.info("Teams request refused: %s", type(exc).__name__)
             return _problem(401, "unauthorized: the Bot Framework token is missing or invalid")
-        if self._duplicate(activity):
+        if self._duplicate(activity) or not await self._claimed(activity):
             log.info("Teams activity %s delivered twice; ignored", activity.id)
             return web.json_response({}, status=200)
         try:
             invoke = await self.adapter.process_activity(authenticated, activity, self.bot.on_turn)
         except Exception:  # logged by _on_turn_error; the channel gets a JSON reason
-            self._forget(activity)  # so Teams' redelivery gets another try
+            await self._forget(activity)  # so Teams' redelivery gets another try
             return _problem(500, "Baton failed to handle this activity")
         if invoke is None:
             return web.Response(status=200)

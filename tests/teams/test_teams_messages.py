@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.orm import Session
 
 from bot.bootstrap import Baton
+from bot.http_server import build_app
 from bot.teams.config import TeamsConfig
 from bot.teams.endpoint import TeamsEndpoint
 from bot.teams.simulator import TeamsSimulator, TokenKind
@@ -198,3 +199,38 @@ async def test_the_bot_fetches_its_outbound_token_once_not_per_reply(
         assert (await post(client, sim, activity))[0] == 200
         assert len(sim.sent_to(activity["conversation"]["id"])) == 1
     assert sim.token_requests - before <= 1
+
+
+async def test_two_replicas_act_once_on_an_activity_teams_delivers_to_both(
+        sim: TeamsSimulator, acts: Activities, ana: dict[str, Any], baton: Baton) -> None:
+    config = TeamsConfig.from_env(sim.env())
+    assert config is not None
+    activity = acts.message(ana, "help", thread="replicas-1")
+    answers = []
+    for _ in range(2):  # two `baton serve` processes behind one load balancer, one database
+        replica = TeamsEndpoint(config, engine=baton.engine)
+        async with TestClient(TestServer(build_app(baton, teams=replica))) as replica_client:
+            answers.append((await post(replica_client, sim, activity))[0])
+    assert answers == [200, 200]
+    assert len(sim.sent_to(activity["conversation"]["id"])) == 1
+
+
+async def test_an_activity_whose_handling_failed_is_handled_when_teams_delivers_it_again(
+        sim: TeamsSimulator, acts: Activities, ana: dict[str, Any], baton: Baton,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config = TeamsConfig.from_env(sim.env())
+    assert config is not None
+    endpoint = TeamsEndpoint(config, engine=baton.engine)
+    activity = acts.message(ana, "help", thread="retry-after-failure")
+    original = endpoint.bot.on_message_activity
+
+    async def broken(turn_context: Any) -> None:
+        raise RuntimeError("the database went away mid-turn")
+
+    async with TestClient(TestServer(build_app(baton, teams=endpoint))) as client:
+        monkeypatch.setattr(endpoint.bot, "on_message_activity", broken)
+        status, body = await post(client, sim, activity)
+        assert status == 500 and body["ok"] is False
+        monkeypatch.setattr(endpoint.bot, "on_message_activity", original)
+        assert (await post(client, sim, activity))[0] == 200
+    assert len(sim.sent_to(activity["conversation"]["id"])) == 1
