@@ -62,6 +62,7 @@ class TeamsEndpoint:
         self.directory = TeamsDirectory(engine)
         self.bot = BatonTeamsBot(self.directory, on_timezone=on_timezone)
         self.messenger = TeamsMessenger(self.adapter, config.APP_ID, self.directory)
+        self.bot.send_later = self.messenger.send
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
         self.refs = ChatRefs(engine) if shared_dedupe else None
 

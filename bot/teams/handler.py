@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import (
+    Activity,
     AdaptiveCardInvokeResponse,
     AdaptiveCardInvokeValue,
     Attachment,
     ChannelAccount,
+    ConversationReference,
 )
 from botbuilder.schema.teams import (
     FileConsentCard,
@@ -30,12 +32,13 @@ from botbuilder.schema.teams import (
     TaskModuleTaskInfo,
 )
 from botbuilder.schema.teams.additional_properties import ContentType
+from botframework.connector.models import ErrorResponseException
 
 from bot.reporting.teams_card import metrics_card
 from bot.teams import actions, packet_flow, queries
 from bot.teams.commands import COMMANDS, help_text
 from bot.teams.directory import TeamsDirectory, TeamsPerson
-from bot.teams.sending import UploadFailed, upload, with_retry_after
+from bot.teams.sending import UploadFailed, is_throttled, retry_after_seconds, upload
 from bot.teams.services import TeamsApp
 from core.people import Actor
 
@@ -66,6 +69,9 @@ class BatonTeamsBot(TeamsActivityHandler):
         self.directory = directory
         self.on_timezone = on_timezone
         self.app = app
+        # Proactive send (TeamsMessenger.send), for answers Teams throttled within the turn.
+        self.send_later: Callable[[ConversationReference, Activity], Awaitable[object]] | None = None
+        self._later: set[asyncio.Task[None]] = set()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await self._learn(turn_context)
@@ -101,7 +107,28 @@ class BatonTeamsBot(TeamsActivityHandler):
             await asyncio.to_thread(self.on_timezone, email.lower(), zone)
 
     async def reply(self, turn_context: TurnContext, text: str) -> None:
-        await with_retry_after(lambda: turn_context.send_activity(MessageFactory.text(text)))
+        await self.send(turn_context, MessageFactory.text(text))
+
+    async def send(self, turn_context: TurnContext, activity: Activity) -> None:
+        """Answer within the turn; when Teams says 429 (about 7 messages a second per chat), send
+        the answer after Retry-After from outside the turn instead of holding Teams' request."""
+        try:
+            await turn_context.send_activity(activity)
+        except ErrorResponseException as exc:
+            if not is_throttled(exc) or self.send_later is None:
+                raise
+            reference = TurnContext.get_conversation_reference(turn_context.activity)
+            task = asyncio.create_task(self._after(retry_after_seconds(exc), reference, activity))
+            self._later.add(task)
+            task.add_done_callback(self._later.discard)
+
+    async def _after(self, seconds: float, reference: ConversationReference, activity: Activity) -> None:
+        await asyncio.sleep(seconds)
+        assert self.send_later is not None
+        try:
+            await self.send_later(reference, activity)
+        except Exception:
+            log.exception("a throttled Teams reply could not be sent later")
 
     async def _actor(self, turn_context: TurnContext) -> Actor:
         sender = turn_context.activity.from_property
@@ -154,8 +181,7 @@ class BatonTeamsBot(TeamsActivityHandler):
         chart_card = await asyncio.to_thread(
             metrics_card, self.app.engine, start=start, end=end, label=f"{label}, {scope.label}",
             thresholds=self.app.playbook.thresholds, emails=scope.emails)
-        await with_retry_after(lambda: turn_context.send_activity(
-            MessageFactory.attachment(CardFactory.adaptive_card(chart_card))))
+        await self.send(turn_context, MessageFactory.attachment(CardFactory.adaptive_card(chart_card)))
 
     async def _export(self, turn_context: TurnContext, rest: str) -> None:
         """Teams bots send files only in personal chat, after the person consents to each one."""
@@ -173,7 +199,7 @@ class BatonTeamsBot(TeamsActivityHandler):
         consent = FileConsentCard(description=f"Handoff metrics for {covers} (CSV).", size_in_bytes=len(data),
                                   accept_context=context, decline_context=context)
         attachment = Attachment(content=consent.serialize(), content_type=ContentType.FILE_CONSENT_CARD, name=name)
-        await with_retry_after(lambda: turn_context.send_activity(MessageFactory.attachment(attachment)))
+        await self.send(turn_context, MessageFactory.attachment(attachment))
 
     async def on_teams_file_consent_accept(self, turn_context: TurnContext,
                                            file_consent_card_response: FileConsentCardResponse) -> None:
@@ -194,7 +220,7 @@ class BatonTeamsBot(TeamsActivityHandler):
         card = FileInfoCard(unique_id=info.unique_id, file_type=info.file_type)
         attachment = Attachment(content=card.serialize(), content_type=ContentType.FILE_INFO_CARD, name=info.name,
                                 content_url=info.content_url)
-        await with_retry_after(lambda: turn_context.send_activity(MessageFactory.attachment(attachment)))
+        await self.send(turn_context, MessageFactory.attachment(attachment))
 
     async def on_teams_file_consent_decline(self, turn_context: TurnContext,
                                             file_consent_card_response: FileConsentCardResponse) -> None:

@@ -26,13 +26,21 @@ def _is_throttled(exc: BaseException) -> bool:
     return isinstance(exc, ErrorResponseException) and getattr(response, "status_code", None) == 429
 
 
-def _retry_after(state: RetryCallState) -> float:
-    exc = state.outcome.exception() if state.outcome else None
+def is_throttled(exc: BaseException) -> bool:
+    return _is_throttled(exc)
+
+
+def retry_after_seconds(exc: BaseException | None) -> float:
+    """The Retry-After Teams sent with a 429, within reason (1 s when it sent none)."""
     header = getattr(getattr(exc, "response", None), "headers", {}).get("Retry-After", "1")
     try:
         return min(max(float(header), 0.0), MAX_WAIT_SECONDS)
     except ValueError:
         return 1.0
+
+
+def _retry_after(state: RetryCallState) -> float:
+    return retry_after_seconds(state.outcome.exception() if state.outcome else None)
 
 
 class UploadFailed(Exception):
