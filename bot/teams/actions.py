@@ -48,6 +48,9 @@ async def execute(app: TeamsApp, verb: str, data: Mapping[str, Any], actor: Acto
         "submit": lambda: app.service.submit(c.SubmitPacket(handoff_id, actor)),
         "record_first_touch": lambda: app.service.record_milestone(
             c.RecordMilestone(handoff_id, actor, "first_touch")),
+        # Approve / Deny on the handoff card itself (the managers' view while an exception waits)
+        "approve": lambda: app.service.decide_override(c.DecideOverride(handoff_id, actor, True)),
+        "deny": lambda: app.service.decide_override(c.DecideOverride(handoff_id, actor, False)),
     }.get(verb)
     problem = None
     if change is not None:
@@ -97,7 +100,8 @@ async def _exception(app: TeamsApp, verb: str, handoff: Handoff, actor: Actor) -
 
 
 def card_for(app: TeamsApp, handoff: Handoff, actor: Actor, problem: str | None = None) -> dict[str, Any]:
-    viewer = "csm" if handoff.csm.matches(actor) else "ae" if handoff.ae.matches(actor) else "everyone"
+    viewer = "csm" if handoff.csm.matches(actor) else "ae" if handoff.ae.matches(actor) else \
+        "manager" if actor.is_manager else "everyone"
     view = handoff_card(handoff, app.playbook, plan_due(handoff, app.planner))
     return _with_problem(render.handoff_card(view, now=app.clock.now(), viewer=viewer), problem)
 

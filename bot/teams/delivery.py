@@ -169,7 +169,7 @@ class TeamsDelivery:
     async def _opened(self, d: Delivery, event: ev.Event) -> None:
         h = d.handoff
         people = [p for p in [await self.person(h.ae.email), await self.person(h.csm.email),
-                              *[await self.person(m) for m in self._manager_emails()]] if p is not None]
+                              *[await self.person(m) for m in self.manager_emails()]] if p is not None]
 
         async def open_thread() -> str:
             site = await self.site()
@@ -195,7 +195,7 @@ class TeamsDelivery:
 
     async def _override_requested(self, d: Delivery, event: ev.Event) -> None:
         request = d.handoff.overrides[-1]
-        managers = [p for p in [await self.person(m) for m in self._manager_emails()] if p is not None]
+        managers = [p for p in [await self.person(m) for m in self.manager_emails()] if p is not None]
         card = render.exception_card(
             handoff_id=d.handoff.id, account=d.handoff.deal.account, asked_by=d.handoff.ae.email,
             reason=request.reason, missing=self._labels(request.missing), manager_ids=[m.user_id for m in managers])
@@ -321,7 +321,7 @@ class TeamsDelivery:
 
     # -- small helpers -------------------------------------------------------------------------
 
-    def _manager_emails(self) -> list[str]:
+    def manager_emails(self) -> list[str]:
         roles = self.playbook.roles
         return [m for m in (*roles.sales_managers, *roles.cs_managers) if "@" in m and not m.startswith("@")]
 

@@ -67,7 +67,8 @@ class Delivery:
         view = handoff_card(h, self.t.playbook, plan_due(h, SlaPlanner(self.t.playbook)))
         ids = {role: [p.user_id for p in [self._known(person.email)] if p]
                for role, person in (("csm", h.csm), ("ae", h.ae))}
-        return render.handoff_card(view, now=now, csm_ids=ids["csm"], ae_ids=ids["ae"])
+        managers = [p.user_id for p in map(self._known, self.t.manager_emails()) if p] if view.awaiting_decision else []
+        return render.handoff_card(view, now=now, csm_ids=ids["csm"], ae_ids=ids["ae"], manager_ids=managers)
 
     def _known(self, email: str) -> TeamsPerson | None:
         return self.t.directory.by_email(email)

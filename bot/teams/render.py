@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.teams.cards import Button, execute, text, universal_card
+from bot.teams.cards import MAX_REFRESH_USERS, Button, execute, text, universal_card
 from core.machine import Status
 from core.presentation.brief import Brief, BriefField
 from core.presentation.card import CardAction, HandoffCard
@@ -74,11 +74,13 @@ def _buttons(handoff_id: str, actions: Sequence[CardAction]) -> list[Button]:
 
 def handoff_card(
     view: HandoffCard, *, now: datetime, viewer: str = "everyone", csm_ids: Sequence[str] = (),
-    ae_ids: Sequence[str] = (),
+    ae_ids: Sequence[str] = (), manager_ids: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The card in the thread. `viewer` is "everyone" (the status card the thread shows),
-    "ae" or "csm" (their own view with their buttons, sent as an invoke answer or a refresh);
-    `csm_ids`/`ae_ids` are the Teams user ids whose clients should ask for their own view."""
+    "ae", "csm" or "manager" (their own view with their buttons, sent as an invoke answer or a
+    refresh); `csm_ids`/`ae_ids`/`manager_ids` are the Teams user ids whose clients should ask
+    for their own view: the CSM while it waits on them, the AE while the packet does, the
+    managers while an exception waits for their decision (Approve / Deny on the card itself)."""
     facts = [
         {"title": "Deal", "value": view.deal_name},
         {"title": "Amount", "value": f"{view.currency} {view.amount:,}"},
@@ -109,11 +111,16 @@ def handoff_card(
         body.append(text(f"{ended}. {view.ended.reason}".strip()))
     shown = {"everyone": (CardAction.VIEW_PACKET,), "csm": tuple(a for a in view.actions if a in CSM_ACTIONS
                                                                     or a is CardAction.VIEW_PACKET),
-             "ae": tuple(a for a in view.actions if a in AE_ACTIONS or a is CardAction.VIEW_PACKET)}[viewer]
-    buttons = _buttons(view.handoff_id, [a for a in view.actions if a in shown])
+             "ae": tuple(a for a in view.actions if a in AE_ACTIONS or a is CardAction.VIEW_PACKET),
+             "manager": (CardAction.VIEW_PACKET,)}
+    buttons = _buttons(view.handoff_id, [a for a in view.actions if a in shown[viewer]])
+    if viewer == "manager" and view.awaiting_decision:
+        data = {"handoff_id": view.handoff_id}
+        buttons += [Button("Approve", "approve", data, "positive"), Button("Deny", "deny", data, "destructive")]
     waiting_on_csm = any(a in CSM_ACTIONS for a in view.actions)
     waiting_on_ae = any(a in AE_ACTIONS for a in view.actions)
-    refresh = [*(csm_ids if waiting_on_csm else ()), *(ae_ids if waiting_on_ae else ())]
+    refresh = list(dict.fromkeys([*(csm_ids if waiting_on_csm else ()), *(ae_ids if waiting_on_ae else ()),
+                                  *(manager_ids if view.awaiting_decision else ())]))[:MAX_REFRESH_USERS]
     return universal_card(body, buttons, refresh_for=refresh if viewer == "everyone" else (),
                           refresh_data={"handoff_id": view.handoff_id})
 
