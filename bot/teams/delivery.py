@@ -30,7 +30,7 @@ from bot.delivery import RetryLater, Undeliverable
 from bot.reporting.sample import candidates
 from bot.reporting.teams_card import metrics_card
 from bot.sla import period_of
-from bot.teams import render
+from bot.teams import pacing, render
 from bot.teams.delivery_steps import PREFIX, Delivery
 from bot.teams.directory import TeamsDirectory, TeamsPerson
 from bot.teams.proactive import NotReachable, Posted, TeamsMessenger, card_message
@@ -47,6 +47,7 @@ from storage.chat_refs import ChatRefs
 
 log = logging.getLogger(__name__)
 ROSTER_EVERY_SECONDS = 300.0  # look a missing person up in the team's roster at most this often
+HOLD_SECONDS = 3.0  # a delivery sleeps this long at most for a conversation's slot, then yields its place
 
 
 PlanOf = Callable[[Handoff], list[Timer]]
@@ -86,14 +87,19 @@ class TeamsDelivery:
     # -- the outbox target ---------------------------------------------------------------------
 
     async def deliver(self, event: ev.Event, key: str) -> None:
+        held = pacing.patience.set(HOLD_SECONDS)  # a longer wait for a slot goes back to the outbox
         try:
             await self._deliver(event, key)
+        except pacing.Paced as exc:  # steps done so far are recorded; the rest resumes in its slot
+            raise RetryLater(exc.seconds, str(exc), counts=False) from exc
         except ErrorResponseException as exc:
             raise _retry_or_refuse(exc) from exc
         except ClientRequestError as exc:  # Teams unreachable: wait it out, like any outage
             raise RetryLater(5.0, f"cannot reach Teams: {type(exc).__name__}") from exc
         except NotReachable as exc:
             raise Undeliverable(f"nobody to reach in Teams for {exc}") from exc
+        finally:
+            pacing.patience.reset(held)
 
     async def _deliver(self, event: ev.Event, key: str) -> None:
         if isinstance(event, ev.NudgeDue):

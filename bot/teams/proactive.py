@@ -1,13 +1,14 @@
 """Proactive messages: open a handoff's thread in a channel, post to a conversation Baton already
 knows, update a card in place. These are the Teams adapter's outbound primitives the outbox
-dispatcher calls; every call waits out Teams' 429s (bot/teams/sending.py)."""
+dispatcher calls; every call takes its conversation's slot first (bot/teams/pacing.py) and waits
+out a 429 that still comes (bot/teams/sending.py)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -21,7 +22,10 @@ from botbuilder.schema import (
 from botframework.connector.models import ErrorResponseException
 
 from bot.teams.directory import TeamsDirectory, TeamsPerson
-from bot.teams.sending import with_retry_after
+from bot.teams.pacing import ConversationPacer
+from bot.teams.sending import is_throttled, retry_after_seconds, with_retry_after
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,10 +60,33 @@ class NotReachable(Exception):
 
 
 class TeamsMessenger:
-    def __init__(self, adapter: CloudAdapter, app_id: str, directory: TeamsDirectory) -> None:
+    def __init__(self, adapter: CloudAdapter, app_id: str, directory: TeamsDirectory,
+                 pacer: ConversationPacer | None = None) -> None:
         self._adapter = adapter
         self._app_id = app_id
         self._directory = directory
+        self.pacer = pacer or ConversationPacer()
+
+    async def _paced(self, conversation_id: str, call: Callable[[], Awaitable[T]], *, slot_taken: bool = False) -> T:
+        """One call to Teams in its conversation's next slot; a 429 pauses the conversation for
+        Retry-After and the call is tried again in the slot after (bot/teams/sending.py).
+        `slot_taken`: the caller took the first slot itself, before entering a turn (a Paced
+        raised inside a proactive turn would be reported as a failed turn)."""
+        tries = 0
+
+        async def attempt() -> T:
+            nonlocal tries
+            tries += 1
+            if tries > 1 or not slot_taken:  # a retry waits for its slot whatever the patience
+                await self.pacer.acquire(conversation_id, patient=tries > 1)
+            try:
+                return await call()
+            except ErrorResponseException as exc:
+                if is_throttled(exc):
+                    self.pacer.pause(conversation_id, retry_after_seconds(exc))
+                raise
+
+        return await with_retry_after(attempt)
 
     async def tell(self, person: TeamsPerson, activity: Activity, *, service_url: str, tenant_id: str,
                    thread: ConversationReference | None) -> Posted:
@@ -80,7 +107,7 @@ class TeamsMessenger:
                                  turn_context.activity.id or ""))
 
         try:
-            await with_retry_after(lambda: self._adapter.create_conversation(
+            await self._paced(f"personal:{person.user_id}", lambda: self._adapter.create_conversation(
                 self._app_id, created, params, "msteams", service_url))
         except ErrorResponseException as exc:
             status = getattr(getattr(exc, "response", None), "status_code", None)
@@ -105,16 +132,20 @@ class TeamsMessenger:
             activity = turn_context.activity
             posted.append(Posted(TurnContext.get_conversation_reference(activity), activity.id or ""))
 
-        await with_retry_after(lambda: self._adapter.create_conversation(
+        # A new thread is a post in the channel: it counts against the channel's limits.
+        await self._paced(channel_id, lambda: self._adapter.create_conversation(
             self._app_id, created, params, "msteams", service_url))
         return posted[0]
 
     async def send(self, reference: ConversationReference, activity: Activity) -> Posted:
         """Post into a known conversation (a thread, a personal chat)."""
         sent: list[str] = []
+        conversation_id = _conversation(reference)
+        await self.pacer.acquire(conversation_id)
 
         async def deliver(turn_context: TurnContext) -> None:
-            response = await with_retry_after(lambda: turn_context.send_activity(activity))
+            response = await self._paced(conversation_id, lambda: turn_context.send_activity(activity),
+                                         slot_taken=True)
             sent.append(response.id if response else "")
 
         await self._adapter.continue_conversation(reference, deliver, self._app_id)
@@ -123,8 +154,14 @@ class TeamsMessenger:
     async def update(self, posted: Posted, activity: Activity) -> None:
         """Replace a message (a card after a decision) where it is."""
         activity.id = posted.activity_id
+        conversation_id = _conversation(posted.reference)
+        await self.pacer.acquire(conversation_id)
 
         async def replace(turn_context: TurnContext) -> None:
-            await with_retry_after(lambda: turn_context.update_activity(activity))
+            await self._paced(conversation_id, lambda: turn_context.update_activity(activity), slot_taken=True)
 
         await self._adapter.continue_conversation(posted.reference, replace, self._app_id)
+
+
+def _conversation(reference: ConversationReference) -> str:
+    return reference.conversation.id if reference.conversation is not None else ""

@@ -1,15 +1,20 @@
 """Teams delivery details a person notices: the managers get Approve / Deny on the handoff card
-itself while an exception waits (and lose them once it is decided)."""
+itself while an exception waits (and lose them once it is decided); a quarter-end burst of deals
+opens every thread once, paced under Teams' limits instead of drawing 429s."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 from bot.teams.simulator import TeamsSimulator
 from core.machine import Status
-from tests.teams.teams_world import teams_world
+from core.playbook import TeamsPlaces
+from tests.fakes import FrozenClock
+from tests.teams.teams_world import TeamsWorld, teams_playbook, teams_world
 from tests.teams.test_teams_decisions import ask_for_an_exception
 
 
@@ -42,3 +47,42 @@ async def test_managers_see_approve_and_deny_on_the_handoff_card_while_an_except
         after = w.card_now(handoff_id)
         assert not managers & set(after.get("refresh", {}).get("userIds", []))
         assert "Submitted with a manager's approved exception." in json.dumps(after)
+
+
+BURST_CHANNEL = "19:quarter-end-burst@thread.tacv2"
+
+
+async def deliver_all(w: TeamsWorld, *, limit: float = 60.0) -> None:
+    """The dispatcher's loop as `baton serve` runs it, with the frozen clock moved on while
+    messages wait for their conversation's slot (a paced message is put back until then)."""
+    dispatcher, clock = w.baton.dispatcher, w.baton.clock
+    assert dispatcher is not None and isinstance(clock, FrozenClock)
+    deadline = asyncio.get_running_loop().time() + limit
+    while dispatcher._undelivered():
+        assert asyncio.get_running_loop().time() < deadline, "the burst was not delivered in time"
+        if await dispatcher.drain_once() == 0:
+            clock.advance(seconds=0.5)
+            await asyncio.sleep(0.5)
+
+
+async def test_a_burst_of_deals_opens_every_thread_once_without_drawing_a_single_429(
+        tmp_path: Path, sim: TeamsSimulator) -> None:
+    playbook = teams_playbook()
+    playbook = playbook.model_copy(update={"teams": TeamsPlaces(channel_id=BURST_CHANNEL)})
+    async with teams_world(tmp_path, sim, playbook=playbook) as w:
+        for member in w.people.values():
+            if member not in sim._conversations[BURST_CHANNEL].members:
+                sim.add_member(BURST_CHANNEL, member)
+        throttled_before = len(sim.throttled)
+        ids = [await w.close_deal(deal_id=f"D-95{n:02}", account=f"Burst Account {n}") for n in range(24)]
+        started = time.monotonic()
+        await deliver_all(w)
+        took = time.monotonic() - started
+
+        threads = [s for s in w.sim.sent[w.since:] if s.method == "POST" and s.conversation_id.startswith(BURST_CHANNEL)
+                   and s.conversation_id.endswith(f"={s.activity_id}")]
+        assert len(threads) == 24  # one thread per deal, none twice
+        assert {w.thread_of(h) for h in ids} == {t.conversation_id for t in threads}
+        assert sim.throttled[throttled_before:] == []  # paced on Baton's side: Teams never had to say 429
+        # 24 posts in one channel: Teams allows 8 in any 2 s, so no less than ~4 s; Baton keeps one spare.
+        assert 4.0 <= took <= 20.0, took

@@ -20,7 +20,8 @@ APP_PASSWORD = "sim-password-not-a-secret"
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CONNECTOR_SCOPE = "https://api.botframework.com"
 # Teams' documented per-bot, per-conversation limits: (messages, seconds).
-RATE_LIMITS = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
+RATE_LIMITS = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))  # per bot per conversation
+TENANT_LIMIT = (50, 1.0)  # requests a second per app per tenant
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 FILE_CARDS = ("application/vnd.microsoft.teams.card.file.consent", "application/vnd.microsoft.teams.card.file.info")
 
@@ -53,6 +54,8 @@ class TeamsSimulator:
                  rate_limits: tuple[tuple[int, float], ...] = RATE_LIMITS) -> None:
         self.app_id, self.app_password, self.tenant_id = app_id, app_password, tenant_id
         self.rate_limits = rate_limits
+        self.tenant_limit = TENANT_LIMIT
+        self._tenant_history: deque[float] = deque()
         self.port = 0
         self.minter: Minter | None = None
         self.sent: list[Sent] = []
@@ -240,6 +243,12 @@ class TeamsSimulator:
                 self.throttled.append(conversation_id)
                 return _error(429, "TooManyRequests", "Too many requests", **{"Retry-After": str(retry)})
             now = time.monotonic()
+            tenant_limit, tenant_span = self.tenant_limit
+            while self._tenant_history and now - self._tenant_history[0] > tenant_span:
+                self._tenant_history.popleft()
+            if len(self._tenant_history) >= tenant_limit:  # the app's cap per tenant, all conversations
+                self.throttled.append(conversation_id)
+                return _error(429, "TooManyRequests", "Too many requests", **{"Retry-After": "1"})
             history = self._history[conversation_id]
             longest = max(seconds for _, seconds in self.rate_limits)
             while history and now - history[0] > longest:
@@ -251,6 +260,7 @@ class TeamsSimulator:
                     retry = max(1, int(seconds - (now - recent[0])) + 1)
                     return _error(429, "TooManyRequests", "Too many requests", **{"Retry-After": str(retry)})
             history.append(now)
+            self._tenant_history.append(now)
         return None
 
     @staticmethod
@@ -286,6 +296,9 @@ class TeamsSimulator:
         if params.get("activity") is not None and (reason := self._invalid(params["activity"])):
             return _error(400, "BadArgument", reason)
         channel = (params.get("channelData") or {}).get("channel", {}).get("id")
+        # A new thread is a post in the channel and counts against the channel's limits.
+        if channel and (limited := self._rate_limited(channel)) is not None:
+            return limited
         if not channel and not params.get("isGroup"):
             members = params.get("members") or []
             if len(members) != 1:
