@@ -1,6 +1,7 @@
 """Teams delivery details a person notices: the managers get Approve / Deny on the handoff card
 itself while an exception waits (and lose them once it is decided); a quarter-end burst of deals
-opens every thread once, paced under Teams' limits instead of drawing 429s."""
+opens every thread once, paced under Teams' limits instead of drawing 429s; a thread Teams
+keeps throttling goes back to the outbox uncounted and opens once."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from bot.teams.simulator import TeamsSimulator
 from core.machine import Status
 from core.playbook import TeamsPlaces
+from storage.tables import OUTBOX
 from tests.fakes import FrozenClock
 from tests.teams.teams_world import TeamsWorld, teams_playbook, teams_world
 from tests.teams.test_teams_decisions import ask_for_an_exception
@@ -86,3 +91,27 @@ async def test_a_burst_of_deals_opens_every_thread_once_without_drawing_a_single
         assert sim.throttled[throttled_before:] == []  # paced on Baton's side: Teams never had to say 429
         # 24 posts in one channel: Teams allows 8 in any 2 s, so no less than ~4 s; Baton keeps one spare.
         assert 4.0 <= took <= 20.0, took
+
+
+async def test_a_thread_teams_keeps_throttling_is_put_back_uncounted_then_opened_once(
+        tmp_path: Path, sim: TeamsSimulator) -> None:
+    channel = "19:throttled-channel@thread.tacv2"
+    playbook = teams_playbook().model_copy(update={"teams": TeamsPlaces(channel_id=channel)})
+    async with teams_world(tmp_path, sim, playbook=playbook) as w:
+        for member in w.people.values():
+            if member not in sim._conversations[channel].members:
+                sim.add_member(channel, member)
+        sim.throttle_next(channel, times=5, retry_after=1)  # more 429s than one delivery waits out in place
+        handoff_id = await w.close_deal(deal_id="D-9701")
+        dispatcher = w.baton.dispatcher
+        assert dispatcher is not None
+        assert await dispatcher.drain_once() == 1
+        assert sim.throttled.count(channel) == 5 and "teams.thread" not in w.baton_refs(handoff_id)
+        with Session(w.baton.engine) as session:
+            row = session.execute(select(OUTBOX.c.status, OUTBOX.c.attempts)).one()
+        assert tuple(row) == ("pending", 0)  # Teams asked Baton to slow down: put back, not a failure
+
+        await deliver_all(w)
+        opened = [s for s in w.sim.sent[w.since:] if s.conversation_id.startswith(channel)
+                  and s.conversation_id.endswith(f"={s.activity_id}")]
+        assert len(opened) == 1 and w.thread_of(handoff_id) == opened[0].conversation_id
