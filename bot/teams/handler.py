@@ -37,6 +37,7 @@ from botframework.connector.models import ErrorResponseException
 from bot.reporting.teams_card import metrics_card
 from bot.teams import actions, packet_flow, queries
 from bot.teams.commands import COMMANDS, help_text
+from bot.teams.deal_dialog import open_prompt
 from bot.teams.directory import TeamsDirectory, TeamsPerson
 from bot.teams.sending import UploadFailed, is_throttled, retry_after_seconds, upload
 from bot.teams.services import TeamsApp
@@ -153,6 +154,8 @@ class BatonTeamsBot(TeamsActivityHandler):
             await self._metrics(turn_context, rest)
         elif command == "export":
             await self._export(turn_context, rest)
+        elif command == "open":  # a dialog opens from a button only: the answer carries one
+            await self.send(turn_context, MessageFactory.attachment(CardFactory.adaptive_card(open_prompt(rest))))
         else:
             actor = await self._actor(turn_context)
             conversation = activity.conversation.id if activity.conversation else ""

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from bot.teams import dialogs, drafting_flow, drafts, render
+from bot.teams import deal_dialog, dialogs, drafting_flow, drafts, render
 from bot.teams.cards import text
 from bot.teams.services import TeamsApp
 from core import commands as c
@@ -32,6 +32,8 @@ STEP_REF = "teams.packet.step"
 
 async def open_dialog(app: TeamsApp, verb: str, data: Mapping[str, Any], actor: Actor) -> tuple[str, dict[str, Any]]:
     """(title, card) for a button that opens a dialog."""
+    if verb == deal_dialog.OPEN_DEAL:
+        return deal_dialog.first_form(app, data, actor)
     try:
         handoff = await asyncio.to_thread(app.service.get, str(data.get("handoff_id", "")))
     except HandoffNotFound as exc:
@@ -71,6 +73,8 @@ async def packet_card(app: TeamsApp, handoff: Handoff, *, step: int, read_only: 
 async def submit_dialog(app: TeamsApp, data: Mapping[str, Any], actor: Actor) -> tuple[str, dict[str, Any]] | str:
     """The next dialog card, or a closing message (str) when the dialog is done."""
     kind = data.get("dialog")
+    if kind == deal_dialog.OPEN_DEAL:
+        return await deal_dialog.submitted(app, data, actor)
     handoff_id = str(data.get("handoff_id", ""))
     try:
         handoff = await asyncio.to_thread(app.service.get, handoff_id)

@@ -1,4 +1,4 @@
-"""The `@Baton` commands' answers in Teams: status, mine, overdue, open, and the CSV export, from
+"""The `@Baton` commands' answers in Teams: status, mine, overdue, and the CSV export, from
 the same view-models as Slack's `/handoff` (the queue, the planner's due times, report scopes)."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from bot.reporting.export import metrics_csv
 from bot.teams import render
 from bot.teams.services import UNFINISHED, TeamsApp
 from core.handoff import Handoff
-from core.machine import Status
 from core.people import Actor, Role
 from core.presentation.due import plan_due
 from core.presentation.queue import queue_for
@@ -27,9 +26,7 @@ async def command(app: TeamsApp, verb: str, rest: str, actor: Actor, *, conversa
     if verb == "mine":
         return await _mine(app, actor)
     if verb == "overdue":
-        return await _listed(app, "Overdue", actor, overdue=True)
-    if verb == "open":
-        return await _listed(app, "Not yet accepted", actor, overdue=False)
+        return await _overdue(app, actor)
     return [f"I don't know `{verb}`."]
 
 
@@ -60,16 +57,12 @@ async def _mine(app: TeamsApp, actor: Actor) -> list[str]:
     return lines
 
 
-async def _listed(app: TeamsApp, title: str, actor: Actor, *, overdue: bool) -> list[str]:
+async def _overdue(app: TeamsApp, actor: Actor) -> list[str]:
     handoffs = await asyncio.to_thread(_visible_to, app, actor)
     now = app.clock.now()
-    if overdue:
-        chosen = [h for h in handoffs if h.status in UNFINISHED
-                  and (d := plan_due(h, app.planner)) is not None and d.overdue(now)]
-    else:
-        chosen = [h for h in handoffs if h.status in (Status.OPENED, Status.DRAFTING, Status.SUBMITTED,
-                                                      Status.ESCALATED, Status.OVERRIDE_REQUESTED)]
-    lines = [f"**{title}** ({len(chosen)})"]
+    chosen = [h for h in handoffs if h.status in UNFINISHED
+              and (d := plan_due(h, app.planner)) is not None and d.overdue(now)]
+    lines = [f"**Overdue** ({len(chosen)})"]
     lines += [f"- {handoff_line(app, h)}" for h in chosen[:LIST_MAX]] or ["Nothing here. 🎉"]
     return lines
 
