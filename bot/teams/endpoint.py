@@ -63,6 +63,7 @@ class TeamsEndpoint:
         self.bot = BatonTeamsBot(self.directory, on_timezone=on_timezone)
         self.messenger = TeamsMessenger(self.adapter, config.APP_ID, self.directory)
         self.bot.send_later = self.messenger.send
+        self.bot.messenger = self.messenger
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
         self.refs = ChatRefs(engine) if shared_dedupe else None
 

@@ -39,6 +39,7 @@ from bot.teams import actions, packet_flow, queries
 from bot.teams.commands import COMMANDS, help_text
 from bot.teams.deal_dialog import open_prompt
 from bot.teams.directory import TeamsDirectory, TeamsPerson
+from bot.teams.proactive import TeamsMessenger
 from bot.teams.sending import UploadFailed, is_throttled, retry_after_seconds, upload
 from bot.teams.services import TeamsApp
 from core.people import Actor
@@ -72,6 +73,7 @@ class BatonTeamsBot(TeamsActivityHandler):
         self.app = app
         # Proactive send (TeamsMessenger.send), for answers Teams throttled within the turn.
         self.send_later: Callable[[ConversationReference, Activity], Awaitable[object]] | None = None
+        self.messenger: TeamsMessenger | None = None  # reaches a person privately (set by the endpoint)
         self._later: set[asyncio.Task[None]] = set()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -163,13 +165,44 @@ class BatonTeamsBot(TeamsActivityHandler):
             await self.reply(turn_context, "\n\n".join(lines))
 
     async def _submitted_card(self, turn_context: TurnContext, data: dict[str, Any]) -> None:
-        """An Action.Submit from a card (the Universal Actions fallback): act, then answer the
-        clicker in the conversation, and refresh the card where it was clicked."""
+        """An Action.Submit from a card (the Universal Actions fallback). Unlike an invoke it has no
+        answer of its own, so the clicker is told in their personal chat; a click in a thread or
+        group chat is never answered there for everyone to read. The card itself is updated for
+        everyone by the outbox once the handoff changed."""
         assert self.app is not None
         actor = await self._actor(turn_context)
-        answer = await actions.execute(self.app, str(data["verb"]), data, actor)
-        problem = next((b["text"] for b in answer.get("body", [])[:1] if b.get("color") == "Attention"), None)
-        await self.reply(turn_context, problem or "Done.")
+        outcome = await actions.outcome(self.app, str(data["verb"]), data, actor)
+        conversation = turn_context.activity.conversation
+        if conversation is not None and conversation.conversation_type == "personal":
+            await self.reply(turn_context, outcome.problem or "Done.")
+        elif outcome.in_public is not None:
+            await self._tell_clicker(turn_context, outcome.in_public)
+
+    async def _tell_clicker(self, turn_context: TurnContext, text: str) -> None:
+        """Their personal chat with Baton (opened if the app is installed for them), else an
+        @mention in the thread; the words are the public ones, as either may be the thread.
+        Sent after Teams has its answer, so pacing or a 429 never holds the request."""
+        activity = turn_context.activity
+        sender = activity.from_property
+        person = await asyncio.to_thread(self.directory.person, sender.id) if sender and sender.id else None
+        if person is None or self.messenger is None:
+            log.warning("an Action.Submit refusal has no one to reach")
+            return
+        tenant = (activity.conversation.tenant_id if activity.conversation else None) or \
+            ((activity.channel_data or {}).get("tenant") or {}).get("id", "")
+        thread = TurnContext.get_conversation_reference(activity)
+        messenger = self.messenger
+
+        async def tell() -> None:
+            try:
+                await messenger.tell(person, MessageFactory.text(text), service_url=activity.service_url or "",
+                                     tenant_id=tenant, thread=thread)
+            except Exception:
+                log.exception("could not tell the person who clicked why Baton said no")
+
+        task = asyncio.create_task(tell())
+        self._later.add(task)
+        task.add_done_callback(self._later.discard)
 
     async def _metrics(self, turn_context: TurnContext, rest: str) -> None:
         assert self.app is not None

@@ -99,9 +99,10 @@ class Activities:
         return self.invoke(sender, "adaptiveCard/action", value, **kw)
 
     def card_submit(self, sender: dict[str, Any], data: dict[str, Any], *, in_channel: bool = False,
-                    reply_to: str | None = None) -> dict[str, Any]:
-        """An Action.Submit click (clients without Universal Actions): a message with `value`, no text."""
-        conversation, channel_data = self.channel() if in_channel else self.personal(sender)
+                    reply_to: str | None = None, thread: str | None = None) -> dict[str, Any]:
+        """An Action.Submit click (clients without Universal Actions): a message with `value`, no
+        text, in the conversation the card is in (a thread: `thread`, the root message's id)."""
+        conversation, channel_data = self.channel(thread=thread) if in_channel or thread else self.personal(sender)
         activity = self._base("message", sender, conversation, channel_data, "America/New_York")
         activity.update(value=data, textFormat="plain")
         if reply_to:
