@@ -41,6 +41,7 @@ class Outcome:
     card: dict[str, Any]
     problem: str | None = None
     in_public: str | None = None
+    note: str | None = None  # what was done, when "Done." says too little (a snooze's new time)
 
 
 async def execute(app: TeamsApp, verb: str, data: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
@@ -97,8 +98,8 @@ async def _snooze(app: TeamsApp, handoff: Handoff, data: Mapping[str, Any], acto
     except BatonError as exc:
         return Outcome(dialogs.message_dialog(refusal(exc, handoff=handoff, actor=actor)),
                        refusal(exc, handoff=handoff, actor=actor), refusal(exc))
-    return Outcome(dialogs.message_dialog(f"😴 Snoozed: Baton will remind you about {handoff.deal.account} again "
-                                          f"{render.when(until)}."))
+    note = f"😴 Snoozed: Baton will remind you about {handoff.deal.account} again {render.when(until)}."
+    return Outcome(dialogs.message_dialog(note), note=note)
 
 
 async def _exception(app: TeamsApp, verb: str, handoff: Handoff, actor: Actor) -> Outcome:

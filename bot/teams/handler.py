@@ -162,7 +162,9 @@ class BatonTeamsBot(TeamsActivityHandler):
             actor = await self._actor(turn_context)
             conversation = activity.conversation.id if activity.conversation else ""
             lines = await queries.command(self.app, command, rest, actor, conversation_id=conversation or "")
-            await self.reply(turn_context, "\n\n".join(lines))
+            # A card, not text: Teams renders {{DATE()}}/{{TIME()}} (each reader's own time zone)
+            # only inside Adaptive Cards; in a text message they would show as written.
+            await self.send(turn_context, MessageFactory.attachment(CardFactory.adaptive_card(card(*lines))))
 
     async def _submitted_card(self, turn_context: TurnContext, data: dict[str, Any]) -> None:
         """An Action.Submit from a card (the Universal Actions fallback). Unlike an invoke it has no
@@ -174,7 +176,10 @@ class BatonTeamsBot(TeamsActivityHandler):
         outcome = await actions.outcome(self.app, str(data["verb"]), data, actor)
         conversation = turn_context.activity.conversation
         if conversation is not None and conversation.conversation_type == "personal":
-            await self.reply(turn_context, outcome.problem or "Done.")
+            if outcome.note and not outcome.problem:  # a card: its time renders in their own zone
+                await self.send(turn_context, MessageFactory.attachment(CardFactory.adaptive_card(card(outcome.note))))
+            else:
+                await self.reply(turn_context, outcome.problem or "Done.")
         elif outcome.in_public is not None:
             await self._tell_clicker(turn_context, outcome.in_public)
 

@@ -17,6 +17,7 @@ from core.reporting import may_export
 from storage.metrics_sql import Scope
 
 LIST_MAX = 25
+HISTORY_SHOWN = 5  # as Slack's status
 
 
 async def command(app: TeamsApp, verb: str, rest: str, actor: Actor, *, conversation_id: str) -> list[str]:
@@ -41,7 +42,20 @@ async def _status(app: TeamsApp, query: str, actor: Actor, conversation_id: str)
         found = await asyncio.to_thread(lambda: app.service.find(text=query, limit=10))
     if not found:
         return [f"No handoff matches “{query}”. Try the deal id or the account name."]
-    return [handoff_line(app, h) for h in found]
+    if len(found) == 1:
+        return status_lines(app, found[0])
+    return [f"**Handoffs matching “{query}”** ({len(found)})", *(f"- {handoff_line(app, h)}" for h in found)]
+
+
+def status_lines(app: TeamsApp, h: Handoff) -> list[str]:
+    """One handoff as Slack's `/handoff status` shows it: where it stands, who holds it, what is
+    still needed and its latest history."""
+    lines = [handoff_line(app, h), f"AE {h.ae.email} · CSM {h.csm.email} · owner {h.owner.email}"]
+    missing = app.labels(h.missing_fields())
+    if missing:
+        lines.append("**Still needed**: " + ", ".join(missing))
+    lines += [f"- {render.when(e.at)} · {e.action.replace('_', ' ')}" for e in h.audit[-HISTORY_SHOWN:]]
+    return lines
 
 
 async def _mine(app: TeamsApp, actor: Actor) -> list[str]:
