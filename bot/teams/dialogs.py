@@ -219,12 +219,14 @@ def review_dialog(handoff: Handoff, playbook: Playbook, missing: tuple[str, ...]
                        submit("Ask a manager to override", {**data, "move": "override"}, style="positive")])
 
 
-def escalate_dialog(handoff: Handoff, playbook: Playbook, *, error: str | None = None) -> dict[str, Any]:
-    """The CSM sends the packet back: which fields need work, and why."""
+def escalate_dialog(handoff: Handoff, playbook: Playbook, *, error: str | None = None,
+                    fields: Sequence[str] = ()) -> dict[str, Any]:
+    """The CSM sends the packet back: which fields need work (`fields` already picked), and why."""
     body: list[dict[str, Any]] = [
         text(f"Send {handoff.deal.account} back to the AE", weight="Bolder"),
         {"type": "Input.ChoiceSet", "id": "fields", "label": "Fields that are missing or wrong", "style": "compact",
-         "isMultiSelect": True, "choices": [{"title": f.label, "value": f.id} for f in playbook.fields]},
+         "isMultiSelect": True, "value": ",".join(fields),
+         "choices": [{"title": f.label, "value": f.id} for f in playbook.fields]},
         {"type": "Input.Text", "id": "reason", "label": "What the AE should fix", "isMultiline": True,
          "maxLength": 1000},
     ]

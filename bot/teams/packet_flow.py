@@ -52,7 +52,11 @@ async def open_dialog(app: TeamsApp, verb: str, data: Mapping[str, Any], actor: 
                 f"{render.STATUS_WORDS[handoff.status].lower()}).")
         return title, dialogs.followup_dialog(handoff, app.playbook, milestone,
                                               today=app.clock.now().date().isoformat())
-    if verb == "request_override":
+    if verb == "request_override":  # the form opens only for someone who may then send it
+        try:
+            handoff.check(Trigger.REQUEST_OVERRIDE, actor)
+        except BatonError as exc:
+            return "Ask for an exception", dialogs.message_dialog(refusal(exc, handoff=handoff, actor=actor))
         return "Ask for an exception", dialogs.review_dialog(handoff, app.playbook, handoff.missing_fields())
     read_only = not handoff.can_edit(actor)
     flagged = handoff.escalations[-1].fields if handoff.status is Status.ESCALATED and handoff.escalations else ()
@@ -162,9 +166,9 @@ async def _escalate(app: TeamsApp, handoff: Handoff, data: Mapping[str, Any], ac
                     ) -> tuple[str, dict[str, Any]] | str:
     fields = tuple(f for f in str(data.get("fields") or "").split(",") if f)
     reason = str(data.get("reason") or "").strip()
-    if not reason:
+    if not reason:  # the fields picked stay picked
         return "Send the packet back", dialogs.escalate_dialog(
-            handoff, app.playbook, error="Say what the AE should fix.")
+            handoff, app.playbook, error="Say what the AE should fix.", fields=fields)
     try:
         await app.run(app.service.escalate, c.EscalateHandoff(handoff.id, actor, fields, reason))
     except BatonError as exc:
