@@ -79,3 +79,37 @@ async def test_metrics_cover_what_the_asker_may_see(tmp_path: Path, sim: TeamsSi
         assert ": 2 handoffs," in opened(everyone) and ": 1 handoffs," in opened(team)  # Ana's, not Bob's
         assert ": 0 handoffs," in opened(own)
         assert json.dumps(everyone).count("data:image/png;base64,") == 1
+
+
+async def test_an_endpoint_given_the_handoff_service_answers_commands_without_the_composition_root(
+        tmp_path: Path, sim: TeamsSimulator) -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.bootstrap import bootstrap
+    from bot.http_server import build_app
+    from bot.settings import Settings
+    from bot.teams.config import TeamsConfig
+    from bot.teams.directory import TeamsDirectory
+    from bot.teams.endpoint import TeamsEndpoint
+    from bot.teams.services import TeamsApp
+    from bot.teams.simulator.activities import Activities, user
+    from storage.chat_refs import ChatRefs
+    from tests.fakes import FrozenClock
+    from tests.teams.conftest import REPO
+
+    baton = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'b.db'}", config_path=REPO / "app.yaml"),
+                      clock=FrozenClock())
+    app = TeamsApp(service=baton.service, playbook=baton.playbook, directory=TeamsDirectory(baton.engine),
+                   refs=ChatRefs(baton.engine), clock=baton.clock, engine=baton.engine)
+    config = TeamsConfig.from_env(sim.env())
+    assert config is not None
+    endpoint = TeamsEndpoint(config, engine=baton.engine, app=app)
+    ana = user("Ana Lopez", email="ana@example.com")
+    activity = Activities(sim).message(ana, "mine", in_channel=False, mention=False)
+    sim.add_member(activity["conversation"]["id"], ana)
+    before = len(sim.sent_to(activity["conversation"]["id"]))  # the simulator serves the whole session
+    async with TestClient(TestServer(build_app(baton, teams=endpoint))) as client:
+        response = await client.post("/api/messages", json=activity, headers=sim.auth())
+    assert response.status == 200
+    [reply] = sim.sent_to(activity["conversation"]["id"])[before:]
+    assert lines(reply.activity)[:2] == ["**Waiting on you** (0)", "Nothing needs you right now. 🎉"]
