@@ -13,6 +13,7 @@ from core.handoff import Handoff
 from core.people import Actor, Role
 from core.presentation.due import plan_due
 from core.presentation.queue import queue_for
+from core.presentation.refusal import is_party
 from core.reporting import may_export
 from storage.metrics_sql import Scope
 
@@ -43,14 +44,17 @@ async def _status(app: TeamsApp, query: str, actor: Actor, conversation_id: str)
     if not found:
         return [f"No handoff matches “{query}”. Try the deal id or the account name."]
     if len(found) == 1:
-        return status_lines(app, found[0])
+        return status_lines(app, found[0], actor)
     return [f"**Handoffs matching “{query}”** ({len(found)})", *(f"- {handoff_line(app, h)}" for h in found)]
 
 
-def status_lines(app: TeamsApp, h: Handoff) -> list[str]:
-    """One handoff as Slack's `/handoff status` shows it: where it stands, who holds it, what is
-    still needed and its latest history."""
-    lines = [handoff_line(app, h), f"AE {h.ae.email} · CSM {h.csm.email} · owner {h.owner.email}"]
+def status_lines(app: TeamsApp, h: Handoff, actor: Actor) -> list[str]:
+    """One handoff as Slack's `/handoff status` shows it: where it stands, who holds it (for the
+    handoff's own people: addresses are theirs, not the whole channel's), what is still needed
+    and its latest history."""
+    lines = [handoff_line(app, h)]
+    if is_party(h, actor):
+        lines.append(f"AE {h.ae.email} · CSM {h.csm.email} · owner {h.owner.email}")
     missing = app.labels(h.missing_fields())
     if missing:
         lines.append("**Still needed**: " + ", ".join(missing))

@@ -36,6 +36,8 @@ async def test_status_of_one_handoff_shows_where_it_stands_who_holds_it_what_is_
         assert one[1] == "AE ana@example.com · CSM carl@example.com · owner ana@example.com"
         assert one[2].startswith("**Still needed**: ") and "Success metrics" in one[2]
         assert one[3].startswith("- {{DATE(2026-") and one[3].endswith("· open")  # the history, dated
+        outsider = lines(await answer(w, "olga", "status initech", in_channel=True))
+        assert outsider[0] == one[0] and "@example.com" not in json.dumps(outsider)  # no addresses for her
         both = lines(await answer(w, "carl", "status init"))
         assert both[0] == "**Handoffs matching “init”** (2)"
         assert sorted(line.split("**")[1] for line in both[1:]) == ["Initech", "Initrode"]

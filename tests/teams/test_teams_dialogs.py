@@ -62,6 +62,11 @@ async def test_an_escalation_without_a_reason_comes_back_with_the_fields_still_p
     async with teams_world(tmp_path, sim) as w:
         handoff_id = await w.close_deal(deal_id="D-7203")
         await w.fill_packet("ana", handoff_id)
+        _, ae = await w.fetch("ana", {"verb": "escalate", "handoff_id": handoff_id})
+        assert ae["body"][0]["text"] == ("You can't send this handoff back: only the assigned CSM can do that. "
+                                         "This one is for carl@example.com.")
+        _, outsider = await w.fetch("olga", {"verb": "escalate", "handoff_id": handoff_id})
+        assert outsider["body"][0]["text"] == "You can't send this handoff back: only the assigned CSM can do that."
         _, form = await w.fetch("carl", {"verb": "escalate", "handoff_id": handoff_id})
         sent = w.acts.dialog_submit(w.people["carl"], form, "Send back",
                                     {"fields": "success_metrics,risks", "reason": "  "})
