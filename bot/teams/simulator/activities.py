@@ -84,19 +84,39 @@ class Activities:
         return activity
 
     def invoke(self, sender: dict[str, Any], name: str, value: dict[str, Any], *, in_channel: bool = True,
-               reply_to: str | None = None) -> dict[str, Any]:
-        conversation, channel_data = self.channel() if in_channel else self.personal(sender)
+               reply_to: str | None = None, thread: str | None = None) -> dict[str, Any]:
+        """An invoke from the channel (a thread in it: `thread`) or the person's personal chat."""
+        conversation, channel_data = self.channel(thread=thread) if in_channel else self.personal(sender)
         activity = self._base("invoke", sender, conversation, channel_data, "America/New_York")
         activity.update(name=name, value=value)
         if reply_to:
             activity["replyToId"] = reply_to
         return activity
 
-    def card_action(self, sender: dict[str, Any], verb: str, data: dict[str, Any], **kw: Any) -> dict[str, Any]:
-        """Universal Actions: an Action.Execute click arrives as invoke `adaptiveCard/action`."""
+    def card_action(self, sender: dict[str, Any], verb: str, data: dict[str, Any], *, trigger: str = "manual",
+                    **kw: Any) -> dict[str, Any]:
+        """Universal Actions: an Action.Execute click (`trigger` "manual") or a card's refresh
+        ("automatic") arrives as invoke `adaptiveCard/action`."""
         value = {"action": {"type": "Action.Execute", "id": uuid.uuid4().hex, "verb": verb, "data": data},
-                 "trigger": "manual"}
+                 "trigger": trigger}
         return self.invoke(sender, "adaptiveCard/action", value, **kw)
+
+    def card_action_from(self, sender: dict[str, Any], card: dict[str, Any], title: str, **kw: Any) -> dict[str, Any]:
+        """The person presses `title` on `card`; only an Action.Execute button sends this invoke."""
+        action = find_action(card, title)
+        if action.get("type") != "Action.Execute":
+            raise ValueError(f"{title!r} is {action.get('type')}, not Action.Execute: no adaptiveCard/action")
+        return self.card_action(sender, str(action["verb"]), dict(action.get("data") or {}), **kw)
+
+    def refresh_from(self, sender: dict[str, Any], card: dict[str, Any], **kw: Any) -> dict[str, Any]:
+        """The person's Teams client shows `card`: it asks the bot for their own view only when
+        the card has a refresh naming them in `userIds` (Teams' user-specific views)."""
+        refresh = card.get("refresh") or {}
+        if sender["id"] not in refresh.get("userIds", []):
+            raise ValueError(f"Teams does not refresh this card for {sender['name']}: they see it as sent")
+        action = refresh["action"]
+        return self.card_action(sender, str(action["verb"]), dict(action.get("data") or {}), trigger="automatic",
+                                **kw)
 
     def card_submit(self, sender: dict[str, Any], data: dict[str, Any], *, in_channel: bool = False,
                     reply_to: str | None = None, thread: str | None = None) -> dict[str, Any]:
