@@ -39,7 +39,7 @@ from bot.teams import actions, packet_flow, queries
 from bot.teams.commands import COMMANDS, help_text
 from bot.teams.deal_dialog import open_prompt
 from bot.teams.directory import TeamsDirectory, TeamsPerson
-from bot.teams.proactive import TeamsMessenger
+from bot.teams.proactive import NotReachable, TeamsMessenger
 from bot.teams.sending import UploadFailed, is_throttled, retry_after_seconds, upload
 from bot.teams.services import TeamsApp
 from core.people import Actor
@@ -222,7 +222,35 @@ class BatonTeamsBot(TeamsActivityHandler):
         chart_card = await asyncio.to_thread(
             metrics_card, self.app.engine, start=start, end=end, label=f"{label}, {scope.label}",
             thresholds=self.app.playbook.thresholds, emails=scope.emails)
-        await self.send(turn_context, MessageFactory.attachment(CardFactory.adaptive_card(chart_card)))
+        answer = MessageFactory.attachment(CardFactory.adaptive_card(chart_card))
+        conversation = turn_context.activity.conversation
+        if conversation is not None and conversation.conversation_type == "personal":
+            await self.send(turn_context, answer)
+            return
+        # A person's numbers are theirs (Slack sends the chart to the asker's DM): asked in a
+        # channel or group chat, they go to the asker's personal chat with Baton.
+        if await self._privately(turn_context, answer):
+            await self.reply(turn_context, "I sent your metrics to our personal chat.")
+        else:
+            await self.reply(turn_context, "Your metrics are for you only: write `metrics` to me in a personal chat "
+                                           "(add Baton from Apps if it is not there yet).")
+
+    async def _privately(self, turn_context: TurnContext, activity: Activity) -> bool:
+        """Send to the sender's personal chat with Baton (opened if Teams lets the bot); False
+        when there is none to be had. Never falls back to the conversation they wrote in."""
+        sender = turn_context.activity.from_property
+        person = await asyncio.to_thread(self.directory.person, sender.id) if sender and sender.id else None
+        if person is None or self.messenger is None:
+            return False
+        conversation = turn_context.activity.conversation
+        tenant = (conversation.tenant_id if conversation else None) or \
+            ((turn_context.activity.channel_data or {}).get("tenant") or {}).get("id", "")
+        try:
+            await self.messenger.tell(person, activity, service_url=turn_context.activity.service_url or "",
+                                      tenant_id=tenant, thread=None)
+        except NotReachable:
+            return False
+        return True
 
     async def _export(self, turn_context: TurnContext, rest: str) -> None:
         """Teams bots send files only in personal chat, after the person consents to each one."""

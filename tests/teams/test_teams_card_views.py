@@ -50,7 +50,7 @@ async def test_the_csm_sees_accept_and_escalate_everyone_else_the_status_and_acc
         await w.deliver()
         after = w.card_now(handoff_id)
         assert "Accepted by carl@example.com" in json.dumps(after) and "Accept" not in titles(after)
-        with pytest.raises(ValueError, match="not Action.Execute"):  # a dialog button sends no invoke
+        with pytest.raises(ValueError, match=r"not Action\.Execute"):  # a dialog button sends no invoke
             w.acts.card_action_from(w.people["carl"], mine, "Escalate")
 
 

@@ -115,3 +115,19 @@ async def test_an_endpoint_given_the_handoff_service_answers_commands_without_th
     assert response.status == 200
     [reply] = sim.sent_to(activity["conversation"]["id"])[before:]
     assert lines(reply.activity)[:2] == ["**Waiting on you** (0)", "Nothing needs you right now. 🎉"]
+
+
+async def test_metrics_asked_in_the_channel_go_to_the_askers_personal_chat_never_to_the_channel(
+        tmp_path: Path, sim: TeamsSimulator) -> None:
+    async with teams_world(tmp_path, sim) as w:
+        maria_chat = sim.install_personal(w.people["maria"])
+        asked = await answer(w, "maria", "metrics month", in_channel=True)
+        assert asked["text"] == "I sent your metrics to our personal chat." and not asked.get("attachments")
+        [chart] = [s.activity for s in w.sent(maria_chat)]
+        assert "your team's handoffs" in json.dumps(chart) or "all handoffs" in json.dumps(chart)
+        assert chart["attachments"][0]["content"]["body"][1]["type"] == "Image"
+
+        refused = await answer(w, "olga", "metrics", in_channel=True)  # no personal chat with Baton
+        assert refused["text"].startswith("Your metrics are for you only: write `metrics` to me in a personal chat")
+        assert not any("data:image/png" in json.dumps(s.activity) for s in w.sim.sent[w.since:]
+                       if s.conversation_id != maria_chat)
