@@ -187,21 +187,12 @@ class BatonTeamsBot(TeamsActivityHandler):
         """Their personal chat with Baton (opened if the app is installed for them), else an
         @mention in the thread; the words are the public ones, as either may be the thread.
         Sent after Teams has its answer, so pacing or a 429 never holds the request."""
-        activity = turn_context.activity
-        sender = activity.from_property
-        person = await asyncio.to_thread(self.directory.person, sender.id) if sender and sender.id else None
-        if person is None or self.messenger is None:
-            log.warning("an Action.Submit refusal has no one to reach")
-            return
-        tenant = (activity.conversation.tenant_id if activity.conversation else None) or \
-            ((activity.channel_data or {}).get("tenant") or {}).get("id", "")
-        thread = TurnContext.get_conversation_reference(activity)
-        messenger = self.messenger
+        thread = TurnContext.get_conversation_reference(turn_context.activity)
 
         async def tell() -> None:
             try:
-                await messenger.tell(person, MessageFactory.text(text), service_url=activity.service_url or "",
-                                     tenant_id=tenant, thread=thread)
+                if not await self._privately(turn_context, MessageFactory.text(text), thread=thread):
+                    log.warning("a refused Action.Submit: no one to tell")
             except Exception:
                 log.exception("could not tell the person who clicked why Baton said no")
 
@@ -235,19 +226,21 @@ class BatonTeamsBot(TeamsActivityHandler):
             await self.reply(turn_context, "Your metrics are for you only: write `metrics` to me in a personal chat "
                                            "(add Baton from Apps if it is not there yet).")
 
-    async def _privately(self, turn_context: TurnContext, activity: Activity) -> bool:
-        """Send to the sender's personal chat with Baton (opened if Teams lets the bot); False
-        when there is none to be had. Never falls back to the conversation they wrote in."""
-        sender = turn_context.activity.from_property
+    async def _privately(self, turn_context: TurnContext, activity: Activity,
+                         thread: ConversationReference | None = None) -> bool:
+        """Send to the sender's personal chat with Baton (opened if Teams lets the bot), else an
+        @mention in `thread` if given; False when neither is to be had (never the conversation
+        they wrote in otherwise)."""
+        incoming = turn_context.activity
+        sender = incoming.from_property
         person = await asyncio.to_thread(self.directory.person, sender.id) if sender and sender.id else None
         if person is None or self.messenger is None:
             return False
-        conversation = turn_context.activity.conversation
-        tenant = (conversation.tenant_id if conversation else None) or \
-            ((turn_context.activity.channel_data or {}).get("tenant") or {}).get("id", "")
+        tenant = (incoming.conversation.tenant_id if incoming.conversation else None) or \
+            ((incoming.channel_data or {}).get("tenant") or {}).get("id", "")
         try:
-            await self.messenger.tell(person, activity, service_url=turn_context.activity.service_url or "",
-                                      tenant_id=tenant, thread=None)
+            await self.messenger.tell(person, activity, service_url=incoming.service_url or "", tenant_id=tenant,
+                                      thread=thread)
         except NotReachable:
             return False
         return True
