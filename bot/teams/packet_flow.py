@@ -149,7 +149,8 @@ async def _review(app: TeamsApp, handoff: Handoff, data: Mapping[str, Any], acto
                   ) -> tuple[str, dict[str, Any]] | str:
     if data.get("move") == "back":
         last = len(app.playbook.sections) - 1
-        return "Handoff packet", dialogs.packet_dialog(handoff, app.playbook, step=last)
+        return "Handoff packet", dialogs.packet_dialog(handoff, app.playbook, step=last,
+                                                       read_only=not handoff.can_edit(actor))
     reason = str(data.get("reason") or "").strip()
     if not reason:
         card = dialogs.review_dialog(handoff, app.playbook, handoff.missing_fields())

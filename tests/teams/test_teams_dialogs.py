@@ -53,6 +53,8 @@ async def test_only_the_ae_opens_the_exception_form_and_only_the_csm_the_escalat
         assert "actions" not in refused or refused["actions"] == []
         title, form = await w.fetch("ana", {"verb": "request_override", "handoff_id": handoff_id})
         assert title == "Ask for an exception" and "Ask a manager to override" in texts(form)
+        back = await w.submit("olga", {"dialog": "review", "handoff_id": handoff_id, "move": "back"})  # forged
+        assert "read-only" in texts(back) and "Input." not in texts(back)
         _, not_yet = await w.fetch("carl", {"verb": "escalate", "handoff_id": handoff_id})
         assert "Send the packet back" not in texts(not_yet) and "Nothing to do" in texts(not_yet)
 
