@@ -6,8 +6,6 @@ must come back within 3 seconds, which a local database write easily makes.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck
@@ -21,8 +19,10 @@ from bot.slack.views import deal_form, packet
 from bot.slack.views.review import review_modal, submitted_modal
 from bot.slack.views.state import read_step_values, value_of
 from core import commands as c
+from core import manual_deal as md
 from core.deal import Deal
 from core.errors import BatonError, MissingInput, PacketIncomplete, PacketInvalid
+from core.manual_deal import DealEntry, deal_from_entry
 
 
 def register(app: Guarded, ctx: SlackContext) -> None:
@@ -125,31 +125,19 @@ def register(app: Guarded, ctx: SlackContext) -> None:
 async def _deal_from_form(
     ctx: SlackContext, client: AsyncWebClient, values: dict[str, Any], *, opener: str,
 ) -> tuple[dict[str, str], Deal | None]:
-    """Read `/handoff open`'s form; errors map block ids to what is wrong."""
+    """Read `/handoff open`'s form (people as Slack ids, resolved to emails); core/manual_deal
+    checks it; errors map block ids to what is wrong."""
     form = deal_form.read_open_deal_form(values)
-    errors: dict[str, str] = {}
-    try:
-        amount = Decimal(str(form.amount or "").replace(",", ""))
-        if amount < 0:
-            raise InvalidOperation
-    except InvalidOperation:
-        errors[deal_form.AMOUNT_BLOCK] = "Enter the amount as a number of zero or more."
-        amount = Decimal(0)
-    required = ((deal_form.DEAL_ID_BLOCK, form.deal_id, "deal id"), (deal_form.DEAL_NAME_BLOCK, form.name, "deal name"),
-                (deal_form.ACCOUNT_BLOCK, form.account, "account"))
-    for block, value, label in required:
-        if not (value or "").strip():
-            errors[block] = f"The {label} is required."
     ae = await ctx.directory.actor(client, form.ae_user or opener)
-    if not ae.email:
-        errors[deal_form.AE_BLOCK] = "Baton cannot read this person's email (it needs the users:read.email scope)."
     csm_email = (await ctx.directory.actor(client, form.csm_user)).email if form.csm_user else None
-    if errors:
-        return errors, None
-    closed_at = (datetime.combine(date.fromisoformat(form.close_date), time(12), tzinfo=UTC) if form.close_date
-                 else ctx.clock.now())
-    return {}, Deal(
-        id=str(form.deal_id).strip(), name=str(form.name).strip(), account=str(form.account).strip(), amount=amount,
-        currency=form.currency or "USD", stage=ctx.playbook.trigger_stages[0], closed_at=closed_at,
-        ae_email=str(ae.email), csm_email=csm_email, segment=form.segment,
-    )
+    entry = DealEntry(deal_id=form.deal_id, name=form.name, account=form.account, amount=form.amount,
+                      currency=form.currency, close_date=form.close_date, ae_email=ae.email, csm_email=csm_email,
+                      segment=form.segment)
+    errors, deal = deal_from_entry(entry, playbook=ctx.playbook, now=ctx.clock.now())
+    blocks = {md.DEAL_ID: deal_form.DEAL_ID_BLOCK, md.NAME: deal_form.DEAL_NAME_BLOCK, md.ACCOUNT: deal_form.ACCOUNT_BLOCK,
+              md.AMOUNT: deal_form.AMOUNT_BLOCK, md.CURRENCY: deal_form.CURRENCY_BLOCK,
+              md.CLOSE_DATE: deal_form.CLOSE_DATE_BLOCK, md.AE_EMAIL: deal_form.AE_BLOCK,
+              md.CSM_EMAIL: deal_form.CSM_BLOCK, md.SEGMENT: deal_form.SEGMENT_BLOCK}
+    if not ae.email:
+        errors[md.AE_EMAIL] = "Baton cannot read this person's email (it needs the users:read.email scope)."
+    return {blocks[key]: message for key, message in errors.items()}, None if errors else deal

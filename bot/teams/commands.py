@@ -15,7 +15,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("status", "Where a handoff stands: status [deal or account]"),
     Command("mine", "Handoffs waiting on you"),
     Command("overdue", "Handoffs past their due time"),
-    Command("open", "Every handoff not yet accepted"),
+    Command("open", "Open a handoff by hand for a deal the CRM does not send: open [deal id]"),
     Command("metrics", "Handoff times and escalation rates"),
     Command("export", "Managers and RevOps: a period's metrics as a CSV file, in personal chat"),
 )

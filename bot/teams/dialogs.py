@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.teams.cards import text
+from core.draft_review import ALL_OF_THEM, may_keep_all
 from core.drafting import Draft
 from core.handoff import Handoff, is_empty
 from core.playbook import FieldSpec, FieldType, Playbook
@@ -189,8 +190,12 @@ def suggestions_dialog(handoff: Handoff, playbook: Playbook, draft: Draft, *,
         spec = playbook.field(conflict.field_id)
         choices = [{"title": f"{o.value} (“{'”, “'.join(o.quotes)}”)", "value": str(n)}
                    for n, o in enumerate(conflict.options)]
+        if may_keep_all(spec):
+            choices.append({"title": "All of them, one after another", "value": ALL_OF_THEM})
         body.append({"type": "Input.ChoiceSet", "id": f"pick:{spec.id}", "style": "expanded",
                      "label": f"{spec.label}: the notes say different things; pick one (or none)", "choices": choices})
+        if errors and spec.id in errors:
+            body.append(text(errors[spec.id], color=ERROR_COLOR, size="Small", spacing="None"))
     if draft.dropped:
         body.append(text(f"{len(draft.dropped)} value(s) left out: the quoted words are not in the notes, or the "
                          "value did not fit the field.", isSubtle=True))
@@ -214,12 +219,14 @@ def review_dialog(handoff: Handoff, playbook: Playbook, missing: tuple[str, ...]
                        submit("Ask a manager to override", {**data, "move": "override"}, style="positive")])
 
 
-def escalate_dialog(handoff: Handoff, playbook: Playbook, *, error: str | None = None) -> dict[str, Any]:
-    """The CSM sends the packet back: which fields need work, and why."""
+def escalate_dialog(handoff: Handoff, playbook: Playbook, *, error: str | None = None,
+                    fields: Sequence[str] = ()) -> dict[str, Any]:
+    """The CSM sends the packet back: which fields need work (`fields` already picked), and why."""
     body: list[dict[str, Any]] = [
         text(f"Send {handoff.deal.account} back to the AE", weight="Bolder"),
         {"type": "Input.ChoiceSet", "id": "fields", "label": "Fields that are missing or wrong", "style": "compact",
-         "isMultiSelect": True, "choices": [{"title": f.label, "value": f.id} for f in playbook.fields]},
+         "isMultiSelect": True, "value": ",".join(fields),
+         "choices": [{"title": f.label, "value": f.id} for f in playbook.fields]},
         {"type": "Input.Text", "id": "reason", "label": "What the AE should fix", "isMultiline": True,
          "maxLength": 1000},
     ]

@@ -14,6 +14,7 @@ from bot.teams import dialogs, drafts, render
 from bot.teams.cards import Button, execute
 from bot.teams.services import TeamsApp
 from core import commands as c
+from core.draft_review import decide_review
 from core.drafting import Draft, check_notes, draft_from_notes
 from core.errors import (
     BatonError,
@@ -23,7 +24,7 @@ from core.errors import (
     NotPermitted,
     PacketInvalid,
 )
-from core.handoff import Handoff, ReviewedSuggestion, is_empty
+from core.handoff import Handoff, ReviewedSuggestion
 from core.people import Actor
 from core.playbook import Playbook
 from core.presentation.refusal import refusal
@@ -112,22 +113,11 @@ async def suggestions_submitted(app: TeamsApp, handoff: Handoff, data: Mapping[s
 
 def _read_review(playbook: Playbook, draft: Draft, data: Mapping[str, Any]
                  ) -> tuple[dict[str, Any], tuple[ReviewedSuggestion, ...]]:
-    """What the AE kept (and how they changed it), and each suggestion's fate for the audit."""
-    values: dict[str, Any] = {}
-    reviewed: list[ReviewedSuggestion] = []
-    for suggestion in draft.suggestions:
-        spec = playbook.field(suggestion.field_id)
-        typed = dialogs.read_values_of([spec], data).get(spec.id)
-        keep = str(data.get(f"keep:{spec.id}", "true")) == "true" and not is_empty(typed)
-        if keep:
-            values[spec.id] = typed
-        edited = keep and str(typed).strip() != str(suggestion.value).strip()
-        reviewed.append(ReviewedSuggestion(spec.id, suggestion.quotes, keep, edited=edited))
-    for conflict in draft.conflicts:
-        picked = str(data.get(f"pick:{conflict.field_id}") or "")
-        chosen = [conflict.options[int(picked)]] if picked.isdigit() and int(picked) < len(conflict.options) else []
-        if chosen:
-            values[conflict.field_id] = chosen[0].value
-        quotes = tuple(q for o in (chosen or conflict.options) for q in o.quotes)
-        reviewed.append(ReviewedSuggestion(conflict.field_id, quotes, bool(chosen), conflict=True))
-    return values, tuple(reviewed)
+    """The dialog's inputs (every suggestion and conflict is shown); what they mean is
+    core/draft_review's."""
+    kept = {s.field_id: (str(data.get(f"keep:{s.field_id}", "true")) == "true",
+                         dialogs.read_values_of([playbook.field(s.field_id)], data).get(s.field_id))
+            for s in draft.suggestions}
+    picks = {c.field_id: str(data.get(f"pick:{c.field_id}") or "") or None for c in draft.conflicts}
+    decision = decide_review(draft, playbook, kept=kept, picks=picks)
+    return decision.values, decision.reviewed

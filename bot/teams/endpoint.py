@@ -35,6 +35,7 @@ from bot.teams.credentials import BatonCredentialFactory
 from bot.teams.directory import TeamsDirectory
 from bot.teams.handler import BatonTeamsBot
 from bot.teams.proactive import TeamsMessenger
+from bot.teams.services import TeamsApp
 from storage.chat_refs import ChatRefs
 
 log = logging.getLogger(__name__)
@@ -52,17 +53,21 @@ class TeamsEndpoint:
     """The Teams adapter's HTTP entry: authentication, de-duplication, the turn, the response."""
 
     def __init__(self, config: TeamsConfig, *, engine: Engine,
-                 on_timezone: Callable[[str, str], object] | None = None, shared_dedupe: bool = True) -> None:
+                 on_timezone: Callable[[str, str], object] | None = None, shared_dedupe: bool = True,
+                 app: TeamsApp | None = None) -> None:
         """`shared_dedupe` records activity ids in the database, so replicas ignore each other's
-        redeliveries too (the in-process memory only catches this process's)."""
+        redeliveries too (the in-process memory only catches this process's). `app` is the
+        handoff service the bot acts through (bot/teams/runtime.py builds it from the Baton);
+        without it the bot answers `help` only."""
         self.config = config
         self.auth = ConfigurationBotFrameworkAuthentication(config, credentials_factory=BatonCredentialFactory(config))
         self.adapter = CloudAdapter(self.auth)
         self.adapter.on_turn_error = self._on_turn_error
-        self.directory = TeamsDirectory(engine)
-        self.bot = BatonTeamsBot(self.directory, on_timezone=on_timezone)
+        self.directory = app.directory if app is not None else TeamsDirectory(engine)
+        self.bot = BatonTeamsBot(self.directory, on_timezone=on_timezone, app=app)
         self.messenger = TeamsMessenger(self.adapter, config.APP_ID, self.directory)
         self.bot.send_later = self.messenger.send
+        self.bot.messenger = self.messenger
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
         self.refs = ChatRefs(engine) if shared_dedupe else None
 

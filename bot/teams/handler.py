@@ -37,7 +37,9 @@ from botframework.connector.models import ErrorResponseException
 from bot.reporting.teams_card import metrics_card
 from bot.teams import actions, packet_flow, queries
 from bot.teams.commands import COMMANDS, help_text
+from bot.teams.deal_dialog import open_prompt
 from bot.teams.directory import TeamsDirectory, TeamsPerson
+from bot.teams.proactive import NotReachable, TeamsMessenger
 from bot.teams.sending import UploadFailed, is_throttled, retry_after_seconds, upload
 from bot.teams.services import TeamsApp
 from core.people import Actor
@@ -71,6 +73,7 @@ class BatonTeamsBot(TeamsActivityHandler):
         self.app = app
         # Proactive send (TeamsMessenger.send), for answers Teams throttled within the turn.
         self.send_later: Callable[[ConversationReference, Activity], Awaitable[object]] | None = None
+        self.messenger: TeamsMessenger | None = None  # reaches a person privately (set by the endpoint)
         self._later: set[asyncio.Task[None]] = set()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -153,20 +156,49 @@ class BatonTeamsBot(TeamsActivityHandler):
             await self._metrics(turn_context, rest)
         elif command == "export":
             await self._export(turn_context, rest)
+        elif command == "open":  # a dialog opens from a button only: the answer carries one
+            await self.send(turn_context, MessageFactory.attachment(CardFactory.adaptive_card(open_prompt(rest))))
         else:
             actor = await self._actor(turn_context)
             conversation = activity.conversation.id if activity.conversation else ""
             lines = await queries.command(self.app, command, rest, actor, conversation_id=conversation or "")
-            await self.reply(turn_context, "\n\n".join(lines))
+            # A card, not text: Teams renders {{DATE()}}/{{TIME()}} (each reader's own time zone)
+            # only inside Adaptive Cards; in a text message they would show as written.
+            await self.send(turn_context, MessageFactory.attachment(CardFactory.adaptive_card(card(*lines))))
 
     async def _submitted_card(self, turn_context: TurnContext, data: dict[str, Any]) -> None:
-        """An Action.Submit from a card (the Universal Actions fallback): act, then answer the
-        clicker in the conversation, and refresh the card where it was clicked."""
+        """An Action.Submit from a card (the Universal Actions fallback). Unlike an invoke it has no
+        answer of its own, so the clicker is told in their personal chat; a click in a thread or
+        group chat is never answered there for everyone to read. The card itself is updated for
+        everyone by the outbox once the handoff changed."""
         assert self.app is not None
         actor = await self._actor(turn_context)
-        answer = await actions.execute(self.app, str(data["verb"]), data, actor)
-        problem = next((b["text"] for b in answer.get("body", [])[:1] if b.get("color") == "Attention"), None)
-        await self.reply(turn_context, problem or "Done.")
+        outcome = await actions.outcome(self.app, str(data["verb"]), data, actor)
+        conversation = turn_context.activity.conversation
+        if conversation is not None and conversation.conversation_type == "personal":
+            if outcome.note and not outcome.problem:  # a card: its time renders in their own zone
+                await self.send(turn_context, MessageFactory.attachment(CardFactory.adaptive_card(card(outcome.note))))
+            else:
+                await self.reply(turn_context, outcome.problem or "Done.")
+        elif outcome.in_public is not None:
+            await self._tell_clicker(turn_context, outcome.in_public)
+
+    async def _tell_clicker(self, turn_context: TurnContext, text: str) -> None:
+        """Their personal chat with Baton (opened if the app is installed for them), else an
+        @mention in the thread; the words are the public ones, as either may be the thread.
+        Sent after Teams has its answer, so pacing or a 429 never holds the request."""
+        thread = TurnContext.get_conversation_reference(turn_context.activity)
+
+        async def tell() -> None:
+            try:
+                if not await self._privately(turn_context, MessageFactory.text(text), thread=thread):
+                    log.warning("a refused Action.Submit: no one to tell")
+            except Exception:
+                log.exception("could not tell the person who clicked why Baton said no")
+
+        task = asyncio.create_task(tell())
+        self._later.add(task)
+        task.add_done_callback(self._later.discard)
 
     async def _metrics(self, turn_context: TurnContext, rest: str) -> None:
         assert self.app is not None
@@ -181,7 +213,37 @@ class BatonTeamsBot(TeamsActivityHandler):
         chart_card = await asyncio.to_thread(
             metrics_card, self.app.engine, start=start, end=end, label=f"{label}, {scope.label}",
             thresholds=self.app.playbook.thresholds, emails=scope.emails)
-        await self.send(turn_context, MessageFactory.attachment(CardFactory.adaptive_card(chart_card)))
+        answer = MessageFactory.attachment(CardFactory.adaptive_card(chart_card))
+        conversation = turn_context.activity.conversation
+        if conversation is not None and conversation.conversation_type == "personal":
+            await self.send(turn_context, answer)
+            return
+        # A person's numbers are theirs (Slack sends the chart to the asker's DM): asked in a
+        # channel or group chat, they go to the asker's personal chat with Baton.
+        if await self._privately(turn_context, answer):
+            await self.reply(turn_context, "I sent your metrics to our personal chat.")
+        else:
+            await self.reply(turn_context, "Your metrics are for you only: write `metrics` to me in a personal chat "
+                                           "(add Baton from Apps if it is not there yet).")
+
+    async def _privately(self, turn_context: TurnContext, activity: Activity,
+                         thread: ConversationReference | None = None) -> bool:
+        """Send to the sender's personal chat with Baton (opened if Teams lets the bot), else an
+        @mention in `thread` if given; False when neither is to be had (never the conversation
+        they wrote in otherwise)."""
+        incoming = turn_context.activity
+        sender = incoming.from_property
+        person = await asyncio.to_thread(self.directory.person, sender.id) if sender and sender.id else None
+        if person is None or self.messenger is None:
+            return False
+        tenant = (incoming.conversation.tenant_id if incoming.conversation else None) or \
+            ((incoming.channel_data or {}).get("tenant") or {}).get("id", "")
+        try:
+            await self.messenger.tell(person, activity, service_url=incoming.service_url or "", tenant_id=tenant,
+                                      thread=thread)
+        except NotReachable:
+            return False
+        return True
 
     async def _export(self, turn_context: TurnContext, rest: str) -> None:
         """Teams bots send files only in personal chat, after the person consents to each one."""

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from bot.teams import dialogs, drafting_flow, drafts, render
+from bot.teams import deal_dialog, dialogs, drafting_flow, drafts, render
 from bot.teams.cards import text
 from bot.teams.services import TeamsApp
 from core import commands as c
@@ -32,6 +32,8 @@ STEP_REF = "teams.packet.step"
 
 async def open_dialog(app: TeamsApp, verb: str, data: Mapping[str, Any], actor: Actor) -> tuple[str, dict[str, Any]]:
     """(title, card) for a button that opens a dialog."""
+    if verb == deal_dialog.OPEN_DEAL:
+        return deal_dialog.first_form(app, data, actor)
     try:
         handoff = await asyncio.to_thread(app.service.get, str(data.get("handoff_id", "")))
     except HandoffNotFound as exc:
@@ -50,7 +52,11 @@ async def open_dialog(app: TeamsApp, verb: str, data: Mapping[str, Any], actor: 
                 f"{render.STATUS_WORDS[handoff.status].lower()}).")
         return title, dialogs.followup_dialog(handoff, app.playbook, milestone,
                                               today=app.clock.now().date().isoformat())
-    if verb == "request_override":
+    if verb == "request_override":  # the form opens only for someone who may then send it
+        try:
+            handoff.check(Trigger.REQUEST_OVERRIDE, actor)
+        except BatonError as exc:
+            return "Ask for an exception", dialogs.message_dialog(refusal(exc, handoff=handoff, actor=actor))
         return "Ask for an exception", dialogs.review_dialog(handoff, app.playbook, handoff.missing_fields())
     read_only = not handoff.can_edit(actor)
     flagged = handoff.escalations[-1].fields if handoff.status is Status.ESCALATED and handoff.escalations else ()
@@ -71,6 +77,8 @@ async def packet_card(app: TeamsApp, handoff: Handoff, *, step: int, read_only: 
 async def submit_dialog(app: TeamsApp, data: Mapping[str, Any], actor: Actor) -> tuple[str, dict[str, Any]] | str:
     """The next dialog card, or a closing message (str) when the dialog is done."""
     kind = data.get("dialog")
+    if kind == deal_dialog.OPEN_DEAL:
+        return await deal_dialog.submitted(app, data, actor)
     handoff_id = str(data.get("handoff_id", ""))
     try:
         handoff = await asyncio.to_thread(app.service.get, handoff_id)
@@ -141,7 +149,8 @@ async def _review(app: TeamsApp, handoff: Handoff, data: Mapping[str, Any], acto
                   ) -> tuple[str, dict[str, Any]] | str:
     if data.get("move") == "back":
         last = len(app.playbook.sections) - 1
-        return "Handoff packet", dialogs.packet_dialog(handoff, app.playbook, step=last)
+        return "Handoff packet", dialogs.packet_dialog(handoff, app.playbook, step=last,
+                                                       read_only=not handoff.can_edit(actor))
     reason = str(data.get("reason") or "").strip()
     if not reason:
         card = dialogs.review_dialog(handoff, app.playbook, handoff.missing_fields())
@@ -158,9 +167,9 @@ async def _escalate(app: TeamsApp, handoff: Handoff, data: Mapping[str, Any], ac
                     ) -> tuple[str, dict[str, Any]] | str:
     fields = tuple(f for f in str(data.get("fields") or "").split(",") if f)
     reason = str(data.get("reason") or "").strip()
-    if not reason:
+    if not reason:  # the fields picked stay picked
         return "Send the packet back", dialogs.escalate_dialog(
-            handoff, app.playbook, error="Say what the AE should fix.")
+            handoff, app.playbook, error="Say what the AE should fix.", fields=fields)
     try:
         await app.run(app.service.escalate, c.EscalateHandoff(handoff.id, actor, fields, reason))
     except BatonError as exc:

@@ -1,4 +1,4 @@
-"""The `@Baton` commands' answers in Teams: status, mine, overdue, open, and the CSV export, from
+"""The `@Baton` commands' answers in Teams: status, mine, overdue, and the CSV export, from
 the same view-models as Slack's `/handoff` (the queue, the planner's due times, report scopes)."""
 
 from __future__ import annotations
@@ -10,14 +10,15 @@ from bot.reporting.export import metrics_csv
 from bot.teams import render
 from bot.teams.services import UNFINISHED, TeamsApp
 from core.handoff import Handoff
-from core.machine import Status
 from core.people import Actor, Role
 from core.presentation.due import plan_due
 from core.presentation.queue import queue_for
+from core.presentation.refusal import is_party
 from core.reporting import may_export
 from storage.metrics_sql import Scope
 
 LIST_MAX = 25
+HISTORY_SHOWN = 5  # as Slack's status
 
 
 async def command(app: TeamsApp, verb: str, rest: str, actor: Actor, *, conversation_id: str) -> list[str]:
@@ -27,9 +28,7 @@ async def command(app: TeamsApp, verb: str, rest: str, actor: Actor, *, conversa
     if verb == "mine":
         return await _mine(app, actor)
     if verb == "overdue":
-        return await _listed(app, "Overdue", actor, overdue=True)
-    if verb == "open":
-        return await _listed(app, "Not yet accepted", actor, overdue=False)
+        return await _overdue(app, actor)
     return [f"I don't know `{verb}`."]
 
 
@@ -44,7 +43,23 @@ async def _status(app: TeamsApp, query: str, actor: Actor, conversation_id: str)
         found = await asyncio.to_thread(lambda: app.service.find(text=query, limit=10))
     if not found:
         return [f"No handoff matches “{query}”. Try the deal id or the account name."]
-    return [handoff_line(app, h) for h in found]
+    if len(found) == 1:
+        return status_lines(app, found[0], actor)
+    return [f"**Handoffs matching “{query}”** ({len(found)})", *(f"- {handoff_line(app, h)}" for h in found)]
+
+
+def status_lines(app: TeamsApp, h: Handoff, actor: Actor) -> list[str]:
+    """One handoff as Slack's `/handoff status` shows it: where it stands, who holds it (for the
+    handoff's own people: addresses are theirs, not the whole channel's), what is still needed
+    and its latest history."""
+    lines = [handoff_line(app, h)]
+    if is_party(h, actor):
+        lines.append(f"AE {h.ae.email} · CSM {h.csm.email} · owner {h.owner.email}")
+    missing = app.labels(h.missing_fields())
+    if missing:
+        lines.append("**Still needed**: " + ", ".join(missing))
+    lines += [f"- {render.when(e.at)} · {e.action.replace('_', ' ')}" for e in h.audit[-HISTORY_SHOWN:]]
+    return lines
 
 
 async def _mine(app: TeamsApp, actor: Actor) -> list[str]:
@@ -60,16 +75,12 @@ async def _mine(app: TeamsApp, actor: Actor) -> list[str]:
     return lines
 
 
-async def _listed(app: TeamsApp, title: str, actor: Actor, *, overdue: bool) -> list[str]:
+async def _overdue(app: TeamsApp, actor: Actor) -> list[str]:
     handoffs = await asyncio.to_thread(_visible_to, app, actor)
     now = app.clock.now()
-    if overdue:
-        chosen = [h for h in handoffs if h.status in UNFINISHED
-                  and (d := plan_due(h, app.planner)) is not None and d.overdue(now)]
-    else:
-        chosen = [h for h in handoffs if h.status in (Status.OPENED, Status.DRAFTING, Status.SUBMITTED,
-                                                      Status.ESCALATED, Status.OVERRIDE_REQUESTED)]
-    lines = [f"**{title}** ({len(chosen)})"]
+    chosen = [h for h in handoffs if h.status in UNFINISHED
+              and (d := plan_due(h, app.planner)) is not None and d.overdue(now)]
+    lines = [f"**Overdue** ({len(chosen)})"]
     lines += [f"- {handoff_line(app, h)}" for h in chosen[:LIST_MAX]] or ["Nothing here. 🎉"]
     return lines
 

@@ -68,10 +68,10 @@ class TeamsWorld:
         return response.status, body
 
     async def close_deal(self, *, deal_id: str = "D-7001", account: str = "Acme Robotics", amount: int = 60000,
-                         fields: dict[str, Any] | None = None) -> str:
+                         fields: dict[str, Any] | None = None, ae_email: str = "ana@example.com") -> str:
         deal = {"id": deal_id, "name": "Platform expansion", "account": account, "amount": amount,
                 "currency": "USD", "stage": "Closed Won", "closed_at": "2026-11-02T15:00:00Z",
-                "ae_email": "ana@example.com", "csm_email": "carl@example.com", "segment": None,
+                "ae_email": ae_email, "csm_email": "carl@example.com", "segment": None,
                 "crm_url": None, "fields": fields or {}}
         body = json.dumps({"event_id": f"evt-{deal_id}", "deal": deal}).encode()
         ts = str(int(time.time()))

@@ -85,3 +85,36 @@ async def test_without_a_model_key_the_dialog_offers_no_drafting(tmp_path: Path,
         handoff_id = await w.close_deal(deal_id="D-LLM-2")
         _, packet = await w.fetch("ana", {"verb": "fill_packet", "handoff_id": handoff_id})
         assert "Draft from call notes" not in texts(packet)
+
+
+async def test_where_the_notes_disagree_the_ae_picks_one_or_all_of_them_in_the_dialog(
+        tmp_path: Path, sim: TeamsSimulator) -> None:
+    from bot.teams.drafts import DRAFT_REF
+    from core.drafting import Conflict, Draft, Suggestion
+    from storage.chat_refs import ChatRefs
+
+    async with FakeOpenAI() as fake, teams_world(
+            tmp_path, sim, openai_api_key=fake.api_key, openai_base_url=fake.base_url, llm_model="fake-model") as w:
+        handoff_id = await w.close_deal(deal_id="D-LLM-3")
+        goals = Conflict("customer_goals", (Suggestion("customer_goals", "Cut costs.", ("cut costs",)),
+                                            Suggestion("customer_goals", "Grow in Asia.", ("grow in asia",))))
+        risks = Conflict("risks", (Suggestion("risks", "Freeze in December.", ("freeze in december",)),
+                                   Suggestion("risks", "Freeze until Jan 10.", ("freeze until jan 10",))))
+        draft = Draft(suggestions=(), conflicts=(goals, risks), dropped=(), model="fake-model",
+                      prompt_version="v1", parts=2, proposed=4)
+        ChatRefs(w.baton.engine).set(handoff_id, DRAFT_REF, json.dumps(draft.to_dict()), at=w.baton.clock.now())
+
+        _, review = await w.fetch("ana", {"verb": "review_draft", "handoff_id": handoff_id})
+        picks = {b["id"]: [c["value"] for c in b["choices"]] for b in review["body"] if b.get("id", "").startswith("pick:")}
+        assert picks == {"pick:customer_goals": ["0", "1", "both"], "pick:risks": ["0", "1", "both"]}
+        assert "“cut costs”" in texts(review) and "“freeze until jan 10”" in texts(review)
+
+        submit = w.acts.dialog_submit(w.people["ana"], review, "Save",
+                                      {"pick:customer_goals": "both", "pick:risks": "1"})
+        status, body = await w.post(submit)
+        assert status == 200 and body["task"]["value"] == "Saved 2 value(s) from your notes to the packet."
+        handoff = w.baton.service.get(handoff_id)
+        assert handoff.packet["customer_goals"] == "Cut costs.\n\nGrow in Asia."
+        assert handoff.packet["risks"] == "Freeze until Jan 10."
+        [audit] = [a for a in handoff.audit if a.action == "suggestions_reviewed"]
+        assert all(s["accepted"] for s in audit.detail["suggestions"])

@@ -22,9 +22,9 @@ from bot.slack.escape import literal
 from bot.slack.views import kit
 from bot.slack.views.state import StateValues, value_of
 from core.deal import Deal
+from core.manual_deal import CURRENCIES
 from core.playbook import Playbook
 
-CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "JPY")
 DEAL_ID_BLOCK = "open_deal.id"
 DEAL_NAME_BLOCK = "open_deal.name"
 ACCOUNT_BLOCK = "open_deal.account"

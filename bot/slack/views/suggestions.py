@@ -19,12 +19,13 @@ from bot.slack.views.drafting import DRAFT_BACK, DRAFT_REVIEW, DraftRef
 from bot.slack.views.elements import element_for
 from bot.slack.views.fmt import field_labels, format_value
 from bot.slack.views.state import StateValues, read_step_values, value_of
+from core.draft_review import ALL_OF_THEM, decide_review, may_keep_all
 from core.drafting import Conflict, Draft, Suggestion, llm_fields
 from core.handoff import Handoff, ReviewedSuggestion, is_empty
-from core.playbook import FieldType, Playbook
+from core.playbook import Playbook
 
 KEEP = "keep"
-BOTH = "both"
+BOTH = ALL_OF_THEM
 OPTIONS_SHOWN = 5
 _RESERVED = 4  # the intro, the notes on what was left out, and the Back row
 
@@ -82,7 +83,7 @@ def _conflict_blocks(playbook: Playbook, c: Conflict) -> list[kit.Block]:
         blocks.append(kit.section(f"*Option {n}*: {format_value(spec, option.value, user_ids={})}"))
         blocks.append(kit.context(_quotes(option.quotes)))
     choices = [kit.option(f"Option {n}", str(n - 1)) for n in range(1, len(shown) + 1)]
-    if spec.type is FieldType.LONG_TEXT:
+    if may_keep_all(spec):
         choices.append(kit.option("All of them, one after another", BOTH))
     pick = StaticSelectElement(action_id="value", options=choices, placeholder=kit.placeholder("None of them"))
     blocks.append(kit.input_block(f"Which one for {spec.label}?", pick, block_id=pick_block(spec.id), optional=True))
@@ -119,34 +120,15 @@ class Review:
 
 
 def read_review(state: StateValues, playbook: Playbook, draft: Draft) -> Review:
-    values: dict[str, Any] = {}
-    reviewed: list[ReviewedSuggestion] = []
-    blocks: dict[str, str] = {}
+    """The modal's inputs; what they mean is core/draft_review's."""
+    kept: dict[str, tuple[bool, Any]] = {}
     for s in draft.suggestions:
         spec = playbook.field(s.field_id)
-        if spec.id not in state:  # cut for room: offered to nobody, so neither kept nor rejected
-            continue
-        raw = read_step_values(state, [spec]).get(spec.id)
-        keep = bool(value_of(state, keep_block(spec.id))) and not is_empty(raw)
-        if keep:
-            values[spec.id] = raw
-            blocks[spec.id] = spec.id
-        reviewed.append(ReviewedSuggestion(spec.id, s.quotes, keep, edited=keep and _edited(raw, s.value)))
-    for c in draft.conflicts:
-        if pick_block(c.field_id) not in state:
-            continue
-        picked = value_of(state, pick_block(c.field_id))
-        chosen = c.options if picked == BOTH else (
-            [c.options[int(picked)]] if isinstance(picked, str) and picked.isdigit() else [])
-        if chosen:
-            values[c.field_id] = chosen[0].value if len(chosen) == 1 else "\n\n".join(str(o.value) for o in chosen)
-            blocks[c.field_id] = pick_block(c.field_id)
-        quotes = tuple(q for o in (chosen or c.options) for q in o.quotes)
-        reviewed.append(ReviewedSuggestion(c.field_id, quotes, bool(chosen), conflict=True))
-    return Review(values, tuple(reviewed), blocks)
-
-
-def _edited(raw: Any, suggested: Any) -> bool:
-    if isinstance(raw, str) and isinstance(suggested, str):
-        return raw.strip() != suggested.strip()
-    return str(raw) != str(suggested)
+        if spec.id in state:  # cut for room: offered to nobody, so neither kept nor rejected
+            kept[spec.id] = (bool(value_of(state, keep_block(spec.id))), read_step_values(state, [spec]).get(spec.id))
+    picks = {c.field_id: value_of(state, pick_block(c.field_id)) for c in draft.conflicts
+             if pick_block(c.field_id) in state}
+    decision = decide_review(draft, playbook, kept=kept, picks=picks)
+    conflicted = {c.field_id for c in draft.conflicts}
+    blocks = {f: pick_block(f) if f in conflicted else f for f in decision.values}
+    return Review(decision.values, decision.reviewed, blocks)

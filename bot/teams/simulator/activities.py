@@ -84,24 +84,45 @@ class Activities:
         return activity
 
     def invoke(self, sender: dict[str, Any], name: str, value: dict[str, Any], *, in_channel: bool = True,
-               reply_to: str | None = None) -> dict[str, Any]:
-        conversation, channel_data = self.channel() if in_channel else self.personal(sender)
+               reply_to: str | None = None, thread: str | None = None) -> dict[str, Any]:
+        """An invoke from the channel (a thread in it: `thread`) or the person's personal chat."""
+        conversation, channel_data = self.channel(thread=thread) if in_channel else self.personal(sender)
         activity = self._base("invoke", sender, conversation, channel_data, "America/New_York")
         activity.update(name=name, value=value)
         if reply_to:
             activity["replyToId"] = reply_to
         return activity
 
-    def card_action(self, sender: dict[str, Any], verb: str, data: dict[str, Any], **kw: Any) -> dict[str, Any]:
-        """Universal Actions: an Action.Execute click arrives as invoke `adaptiveCard/action`."""
+    def card_action(self, sender: dict[str, Any], verb: str, data: dict[str, Any], *, trigger: str = "manual",
+                    **kw: Any) -> dict[str, Any]:
+        """Universal Actions: an Action.Execute click (`trigger` "manual") or a card's refresh
+        ("automatic") arrives as invoke `adaptiveCard/action`."""
         value = {"action": {"type": "Action.Execute", "id": uuid.uuid4().hex, "verb": verb, "data": data},
-                 "trigger": "manual"}
+                 "trigger": trigger}
         return self.invoke(sender, "adaptiveCard/action", value, **kw)
 
+    def card_action_from(self, sender: dict[str, Any], card: dict[str, Any], title: str, **kw: Any) -> dict[str, Any]:
+        """The person presses `title` on `card`; only an Action.Execute button sends this invoke."""
+        action = find_action(card, title)
+        if action.get("type") != "Action.Execute":
+            raise ValueError(f"{title!r} is {action.get('type')}, not Action.Execute: no adaptiveCard/action")
+        return self.card_action(sender, str(action["verb"]), dict(action.get("data") or {}), **kw)
+
+    def refresh_from(self, sender: dict[str, Any], card: dict[str, Any], **kw: Any) -> dict[str, Any]:
+        """The person's Teams client shows `card`: it asks the bot for their own view only when
+        the card has a refresh naming them in `userIds` (Teams' user-specific views)."""
+        refresh = card.get("refresh") or {}
+        if sender["id"] not in refresh.get("userIds", []):
+            raise ValueError(f"Teams does not refresh this card for {sender['name']}: they see it as sent")
+        action = refresh["action"]
+        return self.card_action(sender, str(action["verb"]), dict(action.get("data") or {}), trigger="automatic",
+                                **kw)
+
     def card_submit(self, sender: dict[str, Any], data: dict[str, Any], *, in_channel: bool = False,
-                    reply_to: str | None = None) -> dict[str, Any]:
-        """An Action.Submit click (clients without Universal Actions): a message with `value`, no text."""
-        conversation, channel_data = self.channel() if in_channel else self.personal(sender)
+                    reply_to: str | None = None, thread: str | None = None) -> dict[str, Any]:
+        """An Action.Submit click (clients without Universal Actions): a message with `value`, no
+        text, in the conversation the card is in (a thread: `thread`, the root message's id)."""
+        conversation, channel_data = self.channel(thread=thread) if in_channel or thread else self.personal(sender)
         activity = self._base("message", sender, conversation, channel_data, "America/New_York")
         activity.update(value=data, textFormat="plain")
         if reply_to:
@@ -123,3 +144,56 @@ class Activities:
     def task_submit(self, sender: dict[str, Any], data: dict[str, Any], **kw: Any) -> dict[str, Any]:
         return self.invoke(sender, "task/submit", {"type": "task/submit", "data": data,
                                                    "context": {"theme": "default"}}, **kw)
+
+    # Clicks on what the bot sent, checked the way a Teams client checks them: only a button that
+    # is on the card can be pressed, only its card's inputs are sent, and a required input left
+    # empty stops the client before anything reaches the bot.
+
+    def task_fetch_from(self, sender: dict[str, Any], card: dict[str, Any], title: str, **kw: Any) -> dict[str, Any]:
+        """The person presses `title` on `card`: Teams sends `task/fetch` only for an Action.Submit
+        whose data asks for it, with that data as it is on the card (`msteams` included)."""
+        action = find_action(card, title)
+        data = action.get("data") or {}
+        if action.get("type") != "Action.Submit" or (data.get("msteams") or {}).get("type") != "task/fetch":
+            raise ValueError(f"{title!r} does not open a dialog: Teams sends no task/fetch for it")
+        return self.task_fetch(sender, dict(data), **kw)
+
+    def dialog_submit(self, sender: dict[str, Any], card: dict[str, Any], title: str,
+                      typed: dict[str, str] | None = None, **kw: Any) -> dict[str, Any]:
+        """The person types `typed` into the dialog `card` and presses `title`: Teams sends
+        `task/submit` with the button's data and every input's value as a string."""
+        action = find_action(card, title)
+        inputs = {i["id"]: i for i in _inputs(card.get("body", []))}
+        unknown = set(typed or {}) - set(inputs)
+        if unknown:
+            raise ValueError(f"the dialog has no input {sorted(unknown)}")
+        values = {key: str(i.get("value", "")) if i.get("value") is not None else "" for key, i in inputs.items()}
+        values.update(typed or {})
+        if action.get("associatedInputs") == "none":
+            values = {}
+        missing = [k for k, i in inputs.items() if i.get("isRequired") and not values.get(k, "").strip()]
+        if missing and values:
+            raise ValueError(f"Teams does not submit a dialog with required inputs empty: {missing}")
+        return self.task_submit(sender, {**values, **(action.get("data") or {})}, **kw)
+
+
+def find_action(card: dict[str, Any], title: str) -> dict[str, Any]:
+    """A button on a card (its actions, or an ActionSet in its body) by its title."""
+    actions = list(card.get("actions", []))
+    for element in card.get("body", []):
+        if element.get("type") == "ActionSet":
+            actions += element.get("actions", [])
+    for action in actions:
+        if action.get("title") == title:
+            return dict(action)
+    raise ValueError(f"no button {title!r} on the card: {[a.get('title') for a in actions]}")
+
+
+def _inputs(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for element in elements:
+        if str(element.get("type", "")).startswith("Input."):
+            found.append(element)
+        for key in ("items", "columns"):
+            found += _inputs(element.get(key, []))
+    return found
